@@ -1,0 +1,1 @@
+"""The ``dataabs`` command: the operator's entry point, above flows, tasks and the core."""

@@ -1,0 +1,195 @@
+"""``dataabs``: onboard, validate and run deals; inspect their state; serve the sandbox counterparties."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import dataabs  # noqa: F401  (sets telemetry off before Prefect or GX are imported)
+from dataabs.errors import DataabsError
+from dataabs.package import DealPackage, load_package
+from dataabs.package.schema import deal_json_schema
+from dataabs.package.tapes import TAPES
+
+app = typer.Typer(
+    name="dataabs",
+    help="Run a data-asset ABS deal (数据资产证券化) from its deal package: validate, run stages, inspect.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+console = Console()
+err = Console(stderr=True)
+
+STAGE_NAMES = ("governance", "rights", "valuation", "enhancement", "pool", "issuance")
+
+
+@contextmanager
+def operator_errors() -> Iterator[None]:
+    """Print an operator's error as one readable paragraph and exit non-zero — never a traceback."""
+    try:
+        yield
+    except DataabsError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(exc.exit_code) from None
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def parse_stages(value: str | None) -> list[str] | None:
+    """``governance,rights`` → a checked list of stage names."""
+    if not value:
+        return None
+    names = [s.strip() for s in value.split(",") if s.strip()]
+    unknown = [s for s in names if s not in STAGE_NAMES]
+    if unknown:
+        raise typer.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")
+    return names
+
+
+@app.command()
+def validate(deal_dir: Annotated[Path, typer.Argument(help="The deal package folder.")]) -> None:
+    """Check a deal package and report every problem with file, row and column; exit 2 if any."""
+    with operator_errors():
+        package = load_package(deal_dir)
+    console.print(f"[green]ok[/] deal {package.deal_id}: {len(package.assets)} assets, "
+                  f"{len(package.data_assets)} data assets, {len(package.obligors)} obligors")
+
+
+@app.command()
+def schema(
+    tapes: Annotated[bool, typer.Option("--tapes", help="Print the tape column contracts instead.")] = False,
+) -> None:
+    """Print the machine-readable schema of deal.yaml (JSON Schema) or of the tapes."""
+    if tapes:
+        payload = {
+            name: [{"name": c.name, "type": c.kind, "required": c.required, "choices": list(c.choices),
+                    "unique": c.unique, "references": c.references, "description": c.description}
+                   for c in spec.columns]
+            for name, spec in TAPES.items()
+        }
+    else:
+        payload = deal_json_schema()
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def run(
+    deal_dir: Annotated[Path, typer.Argument(help="The deal package folder.")],
+    stages: Annotated[str | None, typer.Option(help="Comma-separated stages to run (default: all available).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the deal's cut-off).")] = None,
+) -> None:
+    """Run the lifecycle flow (or the chosen stages) for one deal and print where the outputs are."""
+    from dataabs.settings import get_settings
+
+    selected = parse_stages(stages)
+    out_dir = (out or get_settings().out_dir).resolve()
+    with operator_errors():
+        package = load_package(deal_dir)
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+        with counterparty_urls(package) as urls:
+            result = run_lifecycle(package, selected, out_dir, as_of_date, urls)
+    console.print(f"[green]done[/] deal {package.deal_id}: outputs under {out_dir / package.deal_id}")
+    for stage, folder in result.items():
+        console.print(f"  {stage:<12} {folder}")
+
+
+def run_lifecycle(
+    package: DealPackage, stages: list[str] | None, out_dir: Path, as_of: date | None, urls: dict[str, str]
+) -> dict[str, str]:
+    """Call the lifecycle flow tagged with the deal and its stages."""
+    from prefect import tags
+
+    from flows.lifecycle import lifecycle
+
+    stage_tags = [f"stage:{s}" for s in (stages or ["all"])]
+    with tags(f"deal:{package.deal_id}", *stage_tags):
+        return lifecycle(deal_dir=str(package.root), stages=stages, out_dir=str(out_dir), as_of=as_of,
+                         counterparties=urls)
+
+
+@contextmanager
+def counterparty_urls(package: DealPackage) -> Iterator[dict[str, str]]:
+    """The deal's counterparty URLs; the embedded sandbox on loopback serves the ones the deal leaves empty."""
+    declared = {name: getattr(package.deal.counterparties, name).url for name in ("registry", "bank", "curve")}
+    missing = [name for name, url in declared.items() if not url]
+    if not missing:
+        yield {k: v for k, v in declared.items() if v}
+        return
+    from dataabs.sandbox.server import running_sandbox_for
+
+    with console.status("Starting the sandbox counterparties on loopback…") if sys.stdout.isatty() else nullcontext():
+        context = running_sandbox_for([package.root])
+        base = context.__enter__()
+    try:
+        yield {name: url or base for name, url in declared.items()}
+    finally:
+        context.__exit__(None, None, None)
+
+
+@app.command()
+def status(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -> None:
+    """Show each lifecycle stage of a deal: state, last update, last gate result."""
+    from dataabs.ledger import store
+    from dataabs.ledger.db import get_engine, migrate, session_scope
+
+    with operator_errors():
+        engine = get_engine()
+        migrate(engine)
+        with session_scope(engine) as session:
+            views = store.stage_states(session, deal_id)
+    table = Table(title=f"deal {deal_id}")
+    for column in ("stage", "status", "updated", "last gate"):
+        table.add_column(column)
+    colours = {"passed": "green", "failed": "red", "stale": "yellow", "running": "cyan"}
+    for view in views:
+        colour = colours.get(view.status, "white")
+        table.add_row(view.stage, f"[{colour}]{view.status}[/]", str(view.updated_at or ""), view.gate_summary or "")
+    console.print(table)
+
+
+@app.command()
+def sandbox(
+    deal_dirs: Annotated[list[Path], typer.Argument(help="Deal packages whose registry seeds to serve.")],
+    host: Annotated[str, typer.Option(help="Bind address (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+) -> None:
+    """Serve the sandbox counterparties (registry; later bank and curve) for the given deal packages."""
+    from dataabs.sandbox.server import serve
+
+    with operator_errors():
+        console.print(f"sandbox on http://{host}:{port} for {', '.join(str(d) for d in deal_dirs)}")
+        serve(host, port, [Path(d) for d in deal_dirs])
+
+
+@audit_app.command("verify")
+def audit_verify(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -> None:
+    """Recompute the audit hash chain of a deal and report any edited or deleted event."""
+    from dataabs.ledger.audit import verify_audit_chain
+    from dataabs.ledger.db import get_engine, migrate, session_scope
+
+    engine = get_engine()
+    migrate(engine)
+    with session_scope(engine) as session:
+        problems = verify_audit_chain(session, deal_id)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]✗[/] {problem}")
+        raise typer.Exit(6)
+    console.print(f"[green]ok[/] audit chain of deal {deal_id} is intact")
+
+
+if __name__ == "__main__":
+    app()
