@@ -1,0 +1,1 @@
+"""Counterparty clients (registry, bank/custodian, reference curve) over httpx, with timeouts and retries."""
