@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -54,7 +54,9 @@ def parse_stages(value: str | None) -> list[str] | None:
     names = [s.strip() for s in value.split(",") if s.strip()]
     unknown = [s for s in names if s not in STAGE_NAMES]
     if unknown:
-        raise typer.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")
+        raise typer.BadParameter(
+            f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}"
+        )
     return names
 
 
@@ -63,8 +65,10 @@ def validate(deal_dir: Annotated[Path, typer.Argument(help="The deal package fol
     """Check a deal package and report every problem with file, row and column; exit 2 if any."""
     with operator_errors():
         package = load_package(deal_dir)
-    console.print(f"[green]ok[/] deal {package.deal_id}: {len(package.assets)} assets, "
-                  f"{len(package.data_assets)} data assets, {len(package.obligors)} obligors")
+    console.print(
+        f"[green]ok[/] deal {package.deal_id}: {len(package.assets)} assets, "
+        f"{len(package.data_assets)} data assets, {len(package.obligors)} obligors"
+    )
 
 
 @app.command()
@@ -74,9 +78,18 @@ def schema(
     """Print the machine-readable schema of deal.yaml (JSON Schema) or of the tapes."""
     if tapes:
         payload = {
-            name: [{"name": c.name, "type": c.kind, "required": c.required, "choices": list(c.choices),
-                    "unique": c.unique, "references": c.references, "description": c.description}
-                   for c in spec.columns]
+            name: [
+                {
+                    "name": c.name,
+                    "type": c.kind,
+                    "required": c.required,
+                    "choices": list(c.choices),
+                    "unique": c.unique,
+                    "references": c.references,
+                    "description": c.description,
+                }
+                for c in spec.columns
+            ]
             for name, spec in TAPES.items()
         }
     else:
@@ -87,9 +100,15 @@ def schema(
 @app.command()
 def run(
     deal_dir: Annotated[Path, typer.Argument(help="The deal package folder.")],
-    stages: Annotated[str | None, typer.Option(help="Comma-separated stages to run (default: all available).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
-    as_of: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the deal's cut-off).")] = None,
+    stages: Annotated[
+        str | None, typer.Option(help="Comma-separated stages to run (default: all available).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the deal's cut-off).")
+    ] = None,
 ) -> None:
     """Run the lifecycle flow (or the chosen stages) for one deal and print where the outputs are."""
     from dataabs.settings import get_settings
@@ -116,27 +135,26 @@ def run_lifecycle(
 
     stage_tags = [f"stage:{s}" for s in (stages or ["all"])]
     with tags(f"deal:{package.deal_id}", *stage_tags):
-        return lifecycle(deal_dir=str(package.root), stages=stages, out_dir=str(out_dir), as_of=as_of,
-                         counterparties=urls)
+        return lifecycle(
+            deal_dir=str(package.root), stages=stages, out_dir=str(out_dir), as_of=as_of, counterparties=urls
+        )
 
 
 @contextmanager
 def counterparty_urls(package: DealPackage) -> Iterator[dict[str, str]]:
     """The deal's counterparty URLs; the embedded sandbox on loopback serves the ones the deal leaves empty."""
-    declared = {name: getattr(package.deal.counterparties, name).url for name in ("registry", "bank", "curve")}
+    declared = {
+        name: getattr(package.deal.counterparties, name).url for name in ("registry", "bank", "curve")
+    }
     missing = [name for name, url in declared.items() if not url]
     if not missing:
         yield {k: v for k, v in declared.items() if v}
         return
-    from dataabs.sandbox.server import running_sandbox_for
+    from dataabs.sandbox.server import load_seeds, running_sandbox
 
-    with console.status("Starting the sandbox counterparties on loopback…") if sys.stdout.isatty() else nullcontext():
-        context = running_sandbox_for([package.root])
-        base = context.__enter__()
-    try:
+    with running_sandbox(load_seeds([package.root])) as base:
+        console.print(f"sandbox counterparties ({', '.join(missing)}) on {base}")
         yield {name: url or base for name, url in declared.items()}
-    finally:
-        context.__exit__(None, None, None)
 
 
 @app.command()
@@ -156,7 +174,9 @@ def status(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -> None
     colours = {"passed": "green", "failed": "red", "stale": "yellow", "running": "cyan"}
     for view in views:
         colour = colours.get(view.status, "white")
-        table.add_row(view.stage, f"[{colour}]{view.status}[/]", str(view.updated_at or ""), view.gate_summary or "")
+        table.add_row(
+            view.stage, f"[{colour}]{view.status}[/]", str(view.updated_at or ""), view.gate_summary or ""
+        )
     console.print(table)
 
 

@@ -46,5 +46,7 @@ def lifecycle(
                 run_stage(ctx, stage)
     finally:
         release_deal(ctx, holder)
-    logger.info("Deal %s: %s done; reports under %s", ctx.deal_id, ", ".join(s.name for s in selected), ctx.deal_out)
+    logger.info(
+        "Deal %s: %s done; reports under %s", ctx.deal_id, ", ".join(s.name for s in selected), ctx.deal_out
+    )
     return {s.name: str(ctx.stage_dir(s.name)) for s in selected}

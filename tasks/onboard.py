@@ -29,8 +29,11 @@ def onboard(deal_dir: str, out_dir: str, as_of: date | None, counterparties: dic
         store.onboard_deal(session, package)
         store.recover_interrupted(session, package.deal_id)
     return StageContext(
-        deal_id=package.deal_id, deal_dir=Path(deal_dir).resolve(), out_dir=Path(out_dir).resolve(),
-        as_of=as_of or package.deal.dates.cut_off, flow_run_id=str(flow_run.id or "") or None,
+        deal_id=package.deal_id,
+        deal_dir=Path(deal_dir).resolve(),
+        out_dir=Path(out_dir).resolve(),
+        as_of=as_of or package.deal.dates.cut_off,
+        flow_run_id=str(flow_run.id or "") or None,
         counterparties=counterparties,
     )
 
@@ -41,7 +44,9 @@ def reserve_deal(ctx: StageContext) -> str:
     holder = ctx.flow_run_id or f"local-{uuid.uuid4()}"
     with session_scope(get_engine()) as session:
         if not store.acquire_deal_lock(session, ctx.deal_id, holder, DEAL_LOCK_TTL_SECONDS):
-            raise LedgerError(f"deal {ctx.deal_id} is being run by another flow run; wait for it or cancel it")
+            raise LedgerError(
+                f"deal {ctx.deal_id} is being run by another flow run; wait for it or cancel it"
+            )
     return holder
 
 
@@ -58,7 +63,9 @@ def check_prerequisites(ctx: StageContext, stage: str) -> None:
     with session_scope(get_engine()) as session:
         states = {view.stage: view.status for view in store.stage_states(session, ctx.deal_id)}
     earlier = store.LIFECYCLE_STAGES[: store.LIFECYCLE_STAGES.index(stage)]
-    blocking = [f"{name} is {states.get(name, 'pending')}" for name in earlier if states.get(name) != "passed"]
+    blocking = [
+        f"{name} is {states.get(name, 'pending')}" for name in earlier if states.get(name) != "passed"
+    ]
     if blocking:
         raise LedgerError(
             f"deal {ctx.deal_id}: stage {stage} needs the earlier stages passed ({'; '.join(blocking)}); "

@@ -23,5 +23,7 @@ def select(stages: list[str] | None) -> list[Stage]:
     wanted = implemented() if not stages else list(stages)
     unknown = [s for s in wanted if s not in STAGES]
     if unknown:
-        raise ValueError(f"stage(s) not available yet: {', '.join(unknown)} (available: {', '.join(implemented())})")
+        raise ValueError(
+            f"stage(s) not available yet: {', '.join(unknown)} (available: {', '.join(implemented())})"
+        )
     return [STAGES[name] for name in LIFECYCLE_STAGES if name in wanted]

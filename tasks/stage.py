@@ -49,6 +49,7 @@ class Stage:
     gate_params: Callable[[StageContext], dict[str, Any]]
     ledger_rows: Callable[[StageContext, Path, str], LedgerRows]
     summary: Callable[[StageContext, Path], str]
+    explain: Callable[[StageContext, Path], list[str]] = lambda ctx, staging: []
 
 
 def artifact_key(deal_id: str, name: str) -> str:
@@ -62,7 +63,10 @@ def start_stage(ctx: StageContext, stage: str) -> str:
     """Record a stage run as running in the ledger and return its run id."""
     with session_scope(get_engine()) as session:
         return store.start_stage_run(
-            session, ctx.deal_id, stage, flow_run_id=ctx.flow_run_id,
+            session,
+            ctx.deal_id,
+            stage,
+            flow_run_id=ctx.flow_run_id,
             parameters={"as_of": ctx.as_of.isoformat(), "out_dir": str(ctx.out_dir)},
         )
 
@@ -77,7 +81,9 @@ def _remove_staging(txn: Any) -> None:
 @task(name="gate", cache_policy=NO_CACHE)
 def gate_stage(ctx: StageContext, stage: Stage, staging: Path, run_id: str) -> GateResult:
     """Run the stage's GX suite over its staged outputs; write, record and publish the result; block on failure."""
-    suite = render_suite(load_suite(get_settings().expectations_dir / f"{stage.name}.json"), stage.gate_params(ctx))
+    suite = render_suite(
+        load_suite(get_settings().expectations_dir / f"{stage.name}.json"), stage.gate_params(ctx)
+    )
     result = run_suite(suite, stage.gate_tables(ctx, staging))
     gate_file = ctx.deal_out / "gates" / f"{stage.name}.json"
     write_json_atomic(gate_file, result.to_json())
@@ -85,7 +91,9 @@ def gate_stage(ctx: StageContext, stage: Stage, staging: Path, run_id: str) -> G
         store.record_gate(session, ctx.deal_id, stage.name, run_id, result.to_json())
     publish_gate(ctx, stage.name, result)
     if not result.success:
-        raise GateFailed(ctx.deal_id, stage.name, suite.name, result.failure_lines())
+        raise GateFailed(
+            ctx.deal_id, stage.name, suite.name, result.failure_lines() + stage.explain(ctx, staging)
+        )
     return result
 
 
@@ -94,32 +102,44 @@ def publish_gate(ctx: StageContext, stage: str, result: GateResult) -> None:
     rows = sorted(result.to_json()["results"], key=lambda r: (r["success"], r["severity"] != "critical"))
     table = [
         {
-            "expectation": r["type"], "table": r["table"], "column": r.get("column") or "",
-            "severity": r["severity"], "success": r["success"],
+            "expectation": r["type"],
+            "table": r["table"],
+            "column": r.get("column") or "",
+            "severity": r["severity"],
+            "success": r["success"],
             "unexpected": f"{r.get('unexpected_count') or 0} of {r.get('element_count') or 0}",
-            "sample": ", ".join(str(v) for v in (r.get("sample") or [])[:5]), "error": r.get("exception") or "",
+            "sample": ", ".join(str(v) for v in (r.get("sample") or [])[:5]),
+            "error": r.get("exception") or "",
         }
         for r in rows
     ]
     verdict = "passed" if result.success else "FAILED"
-    create_table_artifact(table, key=artifact_key(ctx.deal_id, f"{stage}-gate"),
-                          description=f"Gate {stage} for deal {ctx.deal_id}: {verdict}")
+    create_table_artifact(
+        table,
+        key=artifact_key(ctx.deal_id, f"{stage}-gate"),
+        description=f"Gate {stage} for deal {ctx.deal_id}: {verdict}",
+    )
 
 
 @task(name="commit-stage", cache_policy=NO_CACHE)
 def commit_stage(ctx: StageContext, stage: Stage, staging: Path, run_id: str) -> dict[str, str]:
     """Swap the staged report folder in and commit ledger rows, stage state and audit event in one transaction."""
     rows = stage.ledger_rows(ctx, staging, run_id)
-    output_hashes = {str(p.relative_to(staging)): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+    output_hashes = {
+        str(p.relative_to(staging)): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()
+    }
     audit = store.AuditInput(
-        code_version=dataabs.__version__, flow_run_id=ctx.flow_run_id,
+        code_version=dataabs.__version__,
+        flow_run_id=ctx.flow_run_id,
         parameters={"as_of": ctx.as_of.isoformat(), "stage": stage.name},
-        input_hashes=ctx.package.file_hashes(), output_hashes=output_hashes,
+        input_hashes=ctx.package.file_hashes(),
+        output_hashes=output_hashes,
     )
     final, backup = ctx.stage_dir(stage.name), ctx.deal_out / ".staging" / f"{stage.name}-{run_id}.previous"
     with session_scope(get_engine()) as session:
-        store.commit_stage(session, ctx.deal_id, stage.name, run_id, replace=rows.replace, append=rows.append,
-                           audit=audit)
+        store.commit_stage(
+            session, ctx.deal_id, stage.name, run_id, replace=rows.replace, append=rows.append, audit=audit
+        )
         swap_in(staging, final, backup)
         try:
             session.flush()
@@ -154,9 +174,11 @@ def fail_stage(ctx: StageContext, stage: str, run_id: str, error: str) -> None:
 @task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary(ctx: StageContext, stage: Stage) -> None:
     """A markdown artifact per stage with its headline numbers and links to the report files."""
-    create_markdown_artifact(stage.summary(ctx, ctx.stage_dir(stage.name)),
-                             key=artifact_key(ctx.deal_id, stage.name),
-                             description=f"{stage.name} of deal {ctx.deal_id}")
+    create_markdown_artifact(
+        stage.summary(ctx, ctx.stage_dir(stage.name)),
+        key=artifact_key(ctx.deal_id, stage.name),
+        description=f"{stage.name} of deal {ctx.deal_id}",
+    )
 
 
 def run_stage(ctx: StageContext, stage: Stage) -> None:

@@ -86,7 +86,9 @@ def load_package(root: Path | str) -> DealPackage:
     """Load a deal package or raise ``PackageInvalid`` listing every problem found."""
     root = Path(root).resolve()
     if not (root / "deal.yaml").is_file():
-        raise PackageInvalid(str(root), [Problem(str(root / "deal.yaml"), "file not found: not a deal package")])
+        raise PackageInvalid(
+            str(root), [Problem(str(root / "deal.yaml"), "file not found: not a deal package")]
+        )
     raw, problems = read_yaml(root / "deal.yaml")
     deal = None
     if raw is not None:
@@ -119,7 +121,9 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*ref) are not allowed in deal.yaml", event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*ref) are not allowed in deal.yaml", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -133,7 +137,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem(name, "not UTF-8 text")]
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         row = mark.line + 1 if mark is not None else None
@@ -182,22 +186,44 @@ def cross_checks(root: Path, deal: Deal, tapes: dict[str, pd.DataFrame]) -> list
     file = deal.tapes.assets
     for i, row in enumerate(assets.itertuples(index=False), start=2):
         if row.maturity_date <= row.origination_date:
-            problems.append(Problem(file, "maturity_date is not after origination_date", row=i, column="maturity_date"))
+            problems.append(
+                Problem(file, "maturity_date is not after origination_date", row=i, column="maturity_date")
+            )
     totals = schedules.groupby("asset_id")["principal_due"].sum()
     for i, row in enumerate(assets.itertuples(index=False), start=2):
         scheduled = totals.get(row.asset_id)
         if scheduled is None:
             problems.append(Problem(file, "asset has no schedule rows", row=i, column="asset_id"))
         elif scheduled != row.principal:
-            problems.append(Problem(
-                deal.tapes.schedules, f"scheduled principal {scheduled} ≠ asset principal {row.principal}",
-                column=f"principal_due (asset {row.asset_id})"))
+            problems.append(
+                Problem(
+                    deal.tapes.schedules,
+                    f"scheduled principal {scheduled} ≠ asset principal {row.principal}",
+                    column=f"principal_due (asset {row.asset_id})",
+                )
+            )
     if schedules.duplicated(["asset_id", "due_date"]).any():
         for i in schedules.duplicated(["asset_id", "due_date"]).to_numpy().nonzero()[0]:
-            problems.append(Problem(deal.tapes.schedules, "duplicate (asset_id, due_date)", row=int(i) + 2, column="due_date"))
+            problems.append(
+                Problem(
+                    deal.tapes.schedules, "duplicate (asset_id, due_date)", row=int(i) + 2, column="due_date"
+                )
+            )
     problems += data_asset_files(root, deal, tapes["data_assets"])
     problems += sandbox_seed(root, deal)
+    problems += policy_overrides(deal)
     return problems
+
+
+def policy_overrides(deal: Deal) -> list[Problem]:
+    """The deal's ``policy:`` overrides name known keys with valid values."""
+    from dataabs.policy import load_policy
+
+    try:
+        load_policy(deal.policy)
+    except PackageInvalid as invalid:
+        return invalid.problems
+    return []
 
 
 def reference_problems(deal: Deal, tapes: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -213,7 +239,9 @@ def reference_problems(deal: Deal, tapes: dict[str, pd.DataFrame]) -> list[Probl
                 continue
             for i, value in enumerate(tapes[name][column.name].tolist(), start=2):
                 if value is not None and value not in known[column.references]:
-                    problems.append(Problem(file, f"{value!r} is not in {column.references}", row=i, column=column.name))
+                    problems.append(
+                        Problem(file, f"{value!r} is not in {column.references}", row=i, column=column.name)
+                    )
     return problems
 
 
@@ -228,7 +256,9 @@ def data_asset_files(root: Path, deal: Deal, data_assets: pd.DataFrame) -> list[
             path, place = inside_package(root, getattr(row, column), f"{file}, row {i}, column {column!r}")
             problems += place
             if path is not None and not path.is_file():
-                problems.append(Problem(file, f"file {getattr(row, column)!r} not found", row=i, column=column))
+                problems.append(
+                    Problem(file, f"file {getattr(row, column)!r} not found", row=i, column=column)
+                )
             elif path is not None and column == "spec_file":
                 problems += read_spec(path)[1]
     return problems

@@ -13,8 +13,19 @@ DealModel = Literal[
 ]
 DayCount = Literal["ACT/365F", "ACT/365", "ACT/360", "30/360"]
 PartyRole = Literal[
-    "originator", "manager", "trustee", "custodian", "servicer", "guarantor", "rating_agency",
-    "registry", "lender", "legal_counsel", "accountant", "appraiser", "investor",
+    "originator",
+    "manager",
+    "trustee",
+    "custodian",
+    "servicer",
+    "guarantor",
+    "rating_agency",
+    "registry",
+    "lender",
+    "legal_counsel",
+    "accountant",
+    "appraiser",
+    "investor",
 ]
 StepKind = Literal[
     "tax", "fee", "interest", "principal", "reserve", "guarantee_claim", "subordinate_return", "residual"
@@ -40,8 +51,16 @@ class KeyDates(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> KeyDates:
-        if not self.cut_off <= self.closing < self.first_payment <= self.expected_maturity <= self.legal_maturity:
-            raise ValueError("dates must satisfy cut_off ≤ closing < first_payment ≤ expected_maturity ≤ legal_maturity")
+        if (
+            not self.cut_off
+            <= self.closing
+            < self.first_payment
+            <= self.expected_maturity
+            <= self.legal_maturity
+        ):
+            raise ValueError(
+                "dates must satisfy cut_off ≤ closing < first_payment ≤ expected_maturity ≤ legal_maturity"
+            )
         return self
 
 
@@ -51,8 +70,12 @@ class PaymentCalendar(Strict):
     months: list[int] = Field(min_length=1, description="Months (1-12) with a payment date.")
     day: int = Field(ge=1, le=31)
     business_day: Literal["unadjusted", "following", "modified_following"] = "unadjusted"
-    collection_offset_days: int = Field(default=-10, le=0, description="Collection period end, days before payment.")
-    calculation_offset_days: int = Field(default=-5, le=0, description="Calculation date, days before payment.")
+    collection_offset_days: int = Field(
+        default=-10, le=0, description="Collection period end, days before payment."
+    )
+    calculation_offset_days: int = Field(
+        default=-5, le=0, description="Calculation date, days before payment."
+    )
 
     @field_validator("months")
     @classmethod
@@ -80,7 +103,9 @@ class Tranche(Strict):
     kind: Literal["senior", "mezzanine", "subordinate"]
     seniority: int = Field(ge=1, description="1 is paid first.")
     size: Money = Field(gt=0)
-    coupon: Decimal | None = Field(default=None, ge=0, lt=1, description="Decimal rate; null for subordinate.")
+    coupon: Decimal | None = Field(
+        default=None, ge=0, lt=1, description="Decimal rate; null for subordinate."
+    )
     rate_type: Literal["fixed", "floating"] = "fixed"
     day_count: DayCount = "ACT/365F"
     amortisation: Literal["sequential", "pro_rata", "scheduled", "bullet"] = "sequential"
@@ -108,7 +133,9 @@ class Fee(Strict):
             raise ValueError("a rate fee needs rate and base")
         if self.kind == "fixed" and (self.amount is None or not self.months):
             raise ValueError("a fixed fee needs amount and months")
-        if self.base and not (self.base in ("senior_balance", "pool_balance") or self.base.startswith("tranche:")):
+        if self.base and not (
+            self.base in ("senior_balance", "pool_balance") or self.base.startswith("tranche:")
+        ):
             raise ValueError("base must be senior_balance, pool_balance or tranche:<id>")
         return self
 
@@ -139,7 +166,9 @@ class Trigger(Strict):
     """A trigger tested every period on a named metric, with a cure period and an effect."""
 
     id: str
-    kind: Literal["perfection", "acceleration", "event_of_default", "data_collateral", "clean_up", "disclosure"]
+    kind: Literal[
+        "perfection", "acceleration", "event_of_default", "data_collateral", "clean_up", "disclosure"
+    ]
     metric: str
     operator: Literal[">", ">=", "<", "<="]
     threshold: Decimal
@@ -151,7 +180,11 @@ class CreditSupport(Strict):
 
     id: str
     kind: Literal[
-        "bank_guarantee", "guarantor", "shortfall_undertaking", "liquidity_support", "cash_reserve",
+        "bank_guarantee",
+        "guarantor",
+        "shortfall_undertaking",
+        "liquidity_support",
+        "cash_reserve",
         "over_collateralisation",
     ]
     provider: str | None = Field(default=None, description="A party id.")
@@ -192,7 +225,9 @@ class SandboxSeed(Strict):
 class Deal(Strict):
     """A deal package's ``deal.yaml``: the readable contract of one deal (or one shelf phase)."""
 
-    deal_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits, dashes.")
+    deal_id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits, dashes."
+    )
     name: str = Field(min_length=1)
     model: DealModel
     currency: Literal["CNY"] = "CNY"
@@ -215,12 +250,18 @@ class Deal(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Deal:
-        problems = [*_duplicates("parties", [p.id for p in self.parties]),
-                    *_duplicates("tranches", [t.id for t in self.tranches]),
-                    *_duplicates("fees", [f.id for f in self.fees])]
+        problems = [
+            *_duplicates("parties", [p.id for p in self.parties]),
+            *_duplicates("tranches", [t.id for t in self.tranches]),
+            *_duplicates("fees", [f.id for f in self.fees]),
+        ]
         party_ids = {p.id for p in self.parties}
-        targets = {t.id for t in self.tranches} | {f.id for f in self.fees} | {c.id for c in self.credit_support}
-        problems += [f"fees.{f.id}.payee: unknown party {f.payee!r}" for f in self.fees if f.payee not in party_ids]
+        targets = (
+            {t.id for t in self.tranches} | {f.id for f in self.fees} | {c.id for c in self.credit_support}
+        )
+        problems += [
+            f"fees.{f.id}.payee: unknown party {f.payee!r}" for f in self.fees if f.payee not in party_ids
+        ]
         problems += [
             f"credit_support.{c.id}.provider: unknown party {c.provider!r}"
             for c in self.credit_support

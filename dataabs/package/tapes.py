@@ -53,63 +53,110 @@ DAY_COUNTS = ("ACT/365F", "ACT/365", "ACT/360", "30/360")
 GBT4754_SECTIONS = tuple("ABCDEFGHIJKLMNOPQRST")
 
 TAPES: dict[str, TapeSpec] = {
-    "obligors": TapeSpec("obligors", (
-        Column("obligor_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$", description="Obligor id."),
-        Column("name", "text", description="Legal name."),
-        Column("uscc", "text", description="统一社会信用代码."),
-        Column("province", "text"),
-        Column("city", "text"),
-        Column("industry", "enum", choices=GBT4754_SECTIONS, description="GB/T 4754 section letter."),
-        Column("dishonest", "bool", required=False, description="失信被执行人 flag."),
-        Column("rating", "text", required=False),
-        Column("private", "bool", required=False, description="Private obligor: masked in strats."),
-    )),
-    "assets": TapeSpec("assets", (
-        Column("asset_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$"),
-        Column("obligor_id", "text", references="obligors.obligor_id"),
-        Column("asset_type", "enum", choices=("loan", "receivable", "lease", "revenue_right")),
-        Column("principal", "money", minimum=ZERO, description="Outstanding principal at cut-off, yuan."),
-        Column("currency", "enum", choices=("CNY",)),
-        Column("rate", "rate", minimum=ZERO),
-        Column("rate_type", "enum", choices=("fixed", "floating")),
-        Column("day_count", "enum", choices=DAY_COUNTS),
-        Column("origination_date", "date"),
-        Column("maturity_date", "date"),
-        Column("status", "enum", choices=("performing", "overdue", "defaulted")),
-        Column("max_days_past_due", "int", minimum=ZERO),
-        Column("restructured", "bool"),
-        Column("fully_drawn", "bool"),
-        Column("data_asset_id", "text", required=False, references="data_assets.data_asset_id",
-               description="Pledged data asset, blank if none."),
-        Column("guarantor_id", "text", required=False, references="parties.id",
-               description="Party guaranteeing the asset (保函/担保), blank if none."),
-    )),
-    "schedules": TapeSpec("schedules", (
-        Column("asset_id", "text", references="assets.asset_id"),
-        Column("due_date", "date"),
-        Column("principal_due", "money", minimum=ZERO, description="Scheduled principal; 0 on interest-only dates."),
-        Column("interest_due", "money", required=False, minimum=ZERO,
-               description="Contractual interest, if the tape states it; else computed from the day count."),
-    )),
-    "data_assets": TapeSpec("data_assets", (
-        Column("data_asset_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$"),
-        Column("name", "text"),
-        Column("holder_obligor_id", "text", references="obligors.obligor_id"),
-        Column("data_type", "text", description="What the data is (telemetry, agronomy, ...)."),
-        Column("classification", "enum", choices=("general", "important", "core"),
-               description="GB/T 43697-2024 level."),
-        Column("source_type", "enum", choices=("self_collected", "licensed", "purchased", "public_authorised")),
-        Column("authorisation_ref", "text", required=False),
-        Column("authorisation_expiry", "date", required=False),
-        Column("waiver_ref", "text", required=False, description="Recorded waiver for important data."),
-        Column("risk_assessment_date", "date", required=False),
-        Column("sample_file", "text", description="Path of the data sample inside the package."),
-        Column("spec_file", "text", description="Path of the sample's data spec (YAML) inside the package."),
-        Column("certificate_no", "text", required=False),
-        Column("evidence_file", "text", required=False, description="Registration evidence file inside the package."),
-        Column("registry", "text", required=False),
-        Column("book_value", "money", minimum=ZERO, description="Carrying amount (财会〔2023〕11号)."),
-    )),
+    "obligors": TapeSpec(
+        "obligors",
+        (
+            Column("obligor_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$", description="Obligor id."),
+            Column("name", "text", description="Legal name."),
+            Column("uscc", "text", description="统一社会信用代码."),
+            Column("province", "text"),
+            Column("city", "text"),
+            Column("industry", "enum", choices=GBT4754_SECTIONS, description="GB/T 4754 section letter."),
+            Column("dishonest", "bool", required=False, description="失信被执行人 flag."),
+            Column("rating", "text", required=False),
+            Column("private", "bool", required=False, description="Private obligor: masked in strats."),
+        ),
+    ),
+    "assets": TapeSpec(
+        "assets",
+        (
+            Column("asset_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$"),
+            Column("obligor_id", "text", references="obligors.obligor_id"),
+            Column("asset_type", "enum", choices=("loan", "receivable", "lease", "revenue_right")),
+            Column("principal", "money", minimum=ZERO, description="Outstanding principal at cut-off, yuan."),
+            Column("currency", "enum", choices=("CNY",)),
+            Column("rate", "rate", minimum=ZERO),
+            Column("rate_type", "enum", choices=("fixed", "floating")),
+            Column("day_count", "enum", choices=DAY_COUNTS),
+            Column("origination_date", "date"),
+            Column("maturity_date", "date"),
+            Column("status", "enum", choices=("performing", "overdue", "defaulted")),
+            Column("max_days_past_due", "int", minimum=ZERO),
+            Column("restructured", "bool"),
+            Column("fully_drawn", "bool"),
+            Column(
+                "data_asset_id",
+                "text",
+                required=False,
+                references="data_assets.data_asset_id",
+                description="Pledged data asset, blank if none.",
+            ),
+            Column(
+                "guarantor_id",
+                "text",
+                required=False,
+                references="parties.id",
+                description="Party guaranteeing the asset (保函/担保), blank if none.",
+            ),
+        ),
+    ),
+    "schedules": TapeSpec(
+        "schedules",
+        (
+            Column("asset_id", "text", references="assets.asset_id"),
+            Column("due_date", "date"),
+            Column(
+                "principal_due",
+                "money",
+                minimum=ZERO,
+                description="Scheduled principal; 0 on interest-only dates.",
+            ),
+            Column(
+                "interest_due",
+                "money",
+                required=False,
+                minimum=ZERO,
+                description="Contractual interest, if the tape states it; else computed from the day count.",
+            ),
+        ),
+    ),
+    "data_assets": TapeSpec(
+        "data_assets",
+        (
+            Column("data_asset_id", "text", unique=True, pattern=r"^[A-Za-z0-9_-]+$"),
+            Column("name", "text"),
+            Column("holder_obligor_id", "text", references="obligors.obligor_id"),
+            Column("data_type", "text", description="What the data is (telemetry, agronomy, ...)."),
+            Column(
+                "classification",
+                "enum",
+                choices=("general", "important", "core"),
+                description="GB/T 43697-2024 level.",
+            ),
+            Column(
+                "source_type",
+                "enum",
+                choices=("self_collected", "licensed", "purchased", "public_authorised"),
+            ),
+            Column("authorisation_ref", "text", required=False),
+            Column("authorisation_expiry", "date", required=False),
+            Column("waiver_ref", "text", required=False, description="Recorded waiver for important data."),
+            Column("risk_assessment_date", "date", required=False),
+            Column("sample_file", "text", description="Path of the data sample inside the package."),
+            Column(
+                "spec_file", "text", description="Path of the sample's data spec (YAML) inside the package."
+            ),
+            Column("certificate_no", "text", required=False),
+            Column(
+                "evidence_file",
+                "text",
+                required=False,
+                description="Registration evidence file inside the package.",
+            ),
+            Column("registry", "text", required=False),
+            Column("book_value", "money", minimum=ZERO, description="Carrying amount (财会〔2023〕11号)."),
+        ),
+    ),
 }
 
 
@@ -227,15 +274,23 @@ def check_cell(column: Column, raw: str) -> tuple[object, str | None]:
             return None, f"{value} is implausibly large"
         if column.kind == "rate" and value >= 1:
             return None, f"{value} is not a decimal rate (0.038 for 3.8%)"
-    if isinstance(value, int) and not isinstance(value, bool) and column.minimum is not None and value < column.minimum:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and column.minimum is not None
+        and value < column.minimum
+    ):
         return None, f"{value} is below the minimum {column.minimum}"
     return value, None
 
 
 def typed_tape(spec: TapeSpec, frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Check and convert a text tape by its contract; row numbers count the header as row 1."""
-    problems = [Problem(file, "required column is missing", column=c.name)
-                for c in spec.columns if c.required and c.name not in frame.columns]
+    problems = [
+        Problem(file, "required column is missing", column=c.name)
+        for c in spec.columns
+        if c.required and c.name not in frame.columns
+    ]
     if problems:
         return frame, problems
     out = frame.copy()
@@ -252,6 +307,8 @@ def typed_tape(spec: TapeSpec, frame: pd.DataFrame, file: str) -> tuple[pd.DataF
         out[column.name] = pd.Series(values, index=frame.index, dtype=object)
         if column.unique:
             duplicated = out[column.name].duplicated(keep="first") & out[column.name].notna()
-            problems += [Problem(file, f"duplicate id {out[column.name].iloc[i]!r}", row=i + 2, column=column.name)
-                         for i in duplicated.to_numpy().nonzero()[0]]
+            problems += [
+                Problem(file, f"duplicate id {out[column.name].iloc[i]!r}", row=i + 2, column=column.name)
+                for i in duplicated.to_numpy().nonzero()[0]
+            ]
     return out, problems
