@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     http_retries: int = Field(default=3, description="Retries on timeouts and 5xx for counterparty calls.")
     registry_token: str | None = Field(default=None, description="Registry API credential (never logged).")
     bank_token: str | None = Field(default=None, description="Bank/custodian API credential (never logged).")
+    curve_token: str | None = Field(default=None, description="Reference-curve API credential (never logged).")
 
     @property
     def ledger_url(self) -> str:

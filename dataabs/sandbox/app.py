@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from dataabs.sandbox import registry
+from dataabs.sandbox import curve, registry
 from dataabs.sandbox.seed import RegistrySeed
 
 CONTROL_PREFIX = "/_sandbox"
@@ -141,6 +141,7 @@ def create_app(
     app.state.sandbox = SandboxState(token)
     app.state.registry = registry.RegistryStore(seeds or {})
     app.include_router(registry.router, dependencies=[Depends(_require_token)])
+    app.include_router(curve.router, dependencies=[Depends(_require_token)])
     app.include_router(control)
     app.middleware("http")(_inject_faults)
     return app
