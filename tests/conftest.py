@@ -6,6 +6,7 @@ from __future__ import annotations
 # `ledger_url` runs a test on SQLite (a temp file) and on PostgreSQL when DATAABS_TEST_POSTGRES_URL is set
 # (e.g. postgresql://postgres@127.0.0.1:5432/test): one fresh database `dataabs_test_<pid>` per test session,
 # its `public` schema reset before each test, dropped at the end. `ledger_engine` is that URL, migrated.
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,8 @@ def ledger_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger' / 'ledger.db'}"
     else:
+        if postgres_test_url is None and os.environ.get("DATAABS_REQUIRE_POSTGRES"):
+            pytest.fail(f"DATAABS_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not: CI must run the PostgreSQL half")
         if postgres_test_url is None:
             pytest.skip(
                 f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
@@ -80,3 +83,75 @@ def ledger_engine(ledger_url: str) -> Engine:
 
 
 # === end ledger DB fixtures ==========================================================================
+
+
+# === Prefect, sandbox and deal-package fixtures (owner: lifecycle) ======================================
+# One Prefect test server for the whole session (it takes 12-14 s to start); flows run against it for real.
+# `ledger_env` points the stack at the parametrised ledger (SQLite, and PostgreSQL when configured);
+# `sandbox` serves the demo's registry on loopback; `deal_variant` copies the demo under a new deal id.
+import shutil  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import httpx  # noqa: E402
+import yaml  # noqa: E402
+
+from dataabs.settings import REPO_ROOT, get_settings  # noqa: E402
+
+DEMO_DIR = REPO_ROOT / "config" / "deals" / "demo"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """A real Prefect API server (SQLite, temporary) for the session; yields its API URL."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def ledger_env(ledger_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """Point dataabs at this test's ledger (and a private home); settings are re-read."""
+    monkeypatch.setenv("DATAABS_DATABASE_URL", ledger_url)
+    monkeypatch.setenv("DATAABS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATAABS_HTTP_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("DATAABS_HTTP_RETRIES", "2")
+    get_settings.cache_clear()
+    yield ledger_url
+    get_settings.cache_clear()
+    dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[str]:
+    """The sandbox counterparties seeded with the demo deal's registry, on a loopback port."""
+    from dataabs.sandbox.server import load_seeds, running_sandbox
+
+    with running_sandbox(load_seeds([DEMO_DIR])) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def sandbox_control(sandbox: str) -> Iterator[httpx.Client]:
+    """A client of the sandbox's control endpoints; restores the demo registry and clears faults afterwards."""
+    with httpx.Client(base_url=sandbox, timeout=10) as control:
+        yield control
+        control.delete("/_sandbox/faults").raise_for_status()
+        demo_registry = json.loads((DEMO_DIR / "registry" / "registry.json").read_text(encoding="utf-8"))
+        control.post("/_sandbox/seed", json={"deal_id": "demo", "registry": demo_registry}).raise_for_status()
+
+
+@pytest.fixture
+def deal_variant(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy the demo package under a new deal id into the test's temp dir."""
+
+    def make(deal_id: str) -> Path:
+        target = tmp_path / "deals" / deal_id
+        shutil.copytree(DEMO_DIR, target)
+        deal = yaml.safe_load((target / "deal.yaml").read_text(encoding="utf-8"))
+        deal["deal_id"] = deal_id
+        (target / "deal.yaml").write_text(yaml.safe_dump(deal, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return target
+
+    return make

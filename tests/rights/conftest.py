@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rights_helpers import RightsDeal, build_deal
+from tests.rights.rights_helpers import RightsDeal, build_deal
 
 from dataabs.sandbox.server import running_sandbox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rights_helpers import CERT_1, USCC_2, RightsDeal, failed, pledge
+from tests.rights.rights_helpers import CERT_1, USCC_2, RightsDeal, failed, pledge
 
 from dataabs.rights.checks import CHECKS, VERIFICATION_COLUMNS, RightsPolicy
 from dataabs.rights.uscc import make_uscc

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import DEAL, SEED, TOKEN
+from tests.sandbox.sandbox_helpers import DEAL, SEED, TOKEN
 
 from dataabs.connectors.registry import RegistryClient
 from dataabs.sandbox.seed import RegistrySeed

@@ -10,7 +10,7 @@ from datetime import UTC
 
 import httpx
 import pytest
-from sandbox_helpers import CERT, HOLDER, TOKEN, arm, seen
+from tests.sandbox.sandbox_helpers import CERT, HOLDER, TOKEN, arm, seen
 
 from dataabs.connectors.http import CounterpartyRejected
 from dataabs.connectors.registry import RegistryClient

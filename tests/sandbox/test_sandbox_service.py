@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from sandbox_helpers import CERT, DEAL, TOKEN, arm, seed_json, seen
+from tests.sandbox.sandbox_helpers import CERT, DEAL, TOKEN, arm, seed_json, seen
 
 from dataabs.errors import PackageInvalid
 from dataabs.sandbox.app import OPENAPI_PATH, openapi_text

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from valuation_fixtures import Q_SUBJECT, cost_inputs, market_inputs
+from tests.valuation.valuation_fixtures import Q_SUBJECT, cost_inputs, market_inputs
 
 from dataabs.valuation.cost import cost_total, delta, value_cost
 from dataabs.valuation.market import value_market

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
-from valuation_fixtures import BASE, income_revenue_share
+from tests.valuation.valuation_fixtures import BASE, income_revenue_share
 
 from dataabs.valuation.income import base_cash_flows, discount_rate, value_income
 from dataabs.valuation.model import IncomeSpec

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from valuation_fixtures import (
+from tests.valuation.valuation_fixtures import (
     Q_SUBJECT,
     asset_spec,
     cost_inputs,

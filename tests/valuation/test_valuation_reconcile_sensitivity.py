@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from valuation_fixtures import (
+from tests.valuation.valuation_fixtures import (
     Q_SUBJECT,
     asset_spec,
     cost_inputs,
