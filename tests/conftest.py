@@ -143,15 +143,30 @@ def sandbox_control(sandbox: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def deal_variant(tmp_path: Path) -> Callable[[str], Path]:
-    """Copy the demo package under a new deal id into the test's temp dir."""
+def deal_variant(tmp_path: Path) -> Callable[..., Path]:
+    """Copy the demo package under a new deal id; ``data_assets`` keeps only those (their loans keep the pledge)."""
 
-    def make(deal_id: str) -> Path:
+    def make(deal_id: str, data_assets: list[str] | None = None) -> Path:
         target = tmp_path / "deals" / deal_id
         shutil.copytree(DEMO_DIR, target)
         deal = yaml.safe_load((target / "deal.yaml").read_text(encoding="utf-8"))
         deal["deal_id"] = deal_id
         (target / "deal.yaml").write_text(yaml.safe_dump(deal, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        if data_assets is not None:
+            keep_data_assets(target, set(data_assets))
         return target
 
     return make
+
+
+def keep_data_assets(package: Path, keep: set[str]) -> None:
+    """Drop the other data assets from a package copy; loans that pledged them become unpledged."""
+    import pandas as pd
+
+    tapes = {name: pd.read_csv(package / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+             for name in ("data_assets", "assets")}
+    tapes["data_assets"] = tapes["data_assets"][tapes["data_assets"]["data_asset_id"].isin(keep)]
+    assets = tapes["assets"]
+    assets.loc[~assets["data_asset_id"].isin(keep), "data_asset_id"] = ""
+    for name, frame in tapes.items():
+        frame.to_csv(package / f"{name}.csv", index=False, encoding="utf-8")

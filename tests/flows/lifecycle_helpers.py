@@ -53,3 +53,15 @@ def edit_csv(path: Path, edit: Any) -> None:
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes (to prove a folder was left untouched)."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def luhn_valid(number: str) -> bool:
+    """Luhn check (an independent oracle for the bank-card scanner)."""
+    digits = [int(d) for d in reversed(number)]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
+    return total % 10 == 0
+
+
+def wrong_id_number(valid: str) -> str:
+    """The same ID number with a wrong check digit that is not a Luhn-valid card number either."""
+    return next(valid[:-1] + c for c in "0123456789X" if c != valid[-1] and not luhn_valid(valid[:-1] + c.replace("X", "0")))
