@@ -19,6 +19,7 @@ import json
 import math
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -40,6 +41,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 import dataabs.expectations  # noqa: F401 - registers our custom expectations with GX
 from dataabs.errors import DataabsError
 from dataabs.governance.pii import mask_sample
+
+# GX's regex metrics call pandas ``str.contains`` with patterns that have groups (spec patterns do); pandas
+# warns once per call, which floods run logs without telling an operator anything.
+warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression", category=UserWarning)
 
 Severity = Literal["critical", "warning"]
 ResultFormat = Literal["BASIC", "SUMMARY"]

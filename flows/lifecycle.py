@@ -13,7 +13,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, tags
 from prefect.runtime import flow_run
 
-from tasks.onboard import check_prerequisites, onboard, release_deal, reserve_deal
+from tasks.onboard import check_prerequisites, onboard, prepare, release_deal, reserve_deal
 from tasks.registry import StageName, select
 from tasks.stage import run_stage
 
@@ -37,9 +37,10 @@ def lifecycle(
     """Run the chosen lifecycle stages (all when ``stages`` is empty) for one deal package."""
     logger = get_run_logger()
     selected = select(list(stages) if stages else None)
-    ctx = onboard(deal_dir, out_dir, as_of, counterparties or {})
+    ctx = prepare(deal_dir, out_dir, as_of, counterparties or {})
     holder = reserve_deal(ctx)
     try:
+        onboard(ctx)
         for stage in selected:
             check_prerequisites(ctx, stage.name)
             with tags(f"stage:{stage.name}"):

@@ -452,3 +452,15 @@ def release_deal_lock(session: Session, deal_id: str, holder: str) -> bool:
         .rowcount
     )
     return released == 1
+
+
+def deal_lock_holder(session: Session, deal_id: str) -> str | None:
+    """Who holds the deal's run lock now (None when free)."""
+    table = table_of(DealLock)
+    row = session.connection().execute(select(table.c.holder).where(table.c.deal_id == deal_id)).first()
+    return None if row is None else str(row[0])
+
+
+def break_deal_lock(session: Session, deal_id: str, holder: str) -> bool:
+    """Remove a lock whose holder is known to be dead; only that holder's lock (compare-and-delete)."""
+    return release_deal_lock(session, deal_id, holder)
