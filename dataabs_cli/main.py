@@ -175,7 +175,10 @@ def status(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -> None
     for view in views:
         colour = colours.get(view.status, "white")
         table.add_row(
-            view.stage, f"[{colour}]{view.status}[/]", str(view.updated_at or ""), view.gate_summary or ""
+            view.stage,
+            f"[{colour}]{view.status}[/]",
+            f"{view.updated_at:%Y-%m-%d %H:%M:%S}" if view.updated_at else "",
+            view.gate_summary or "",
         )
     console.print(table)
 
