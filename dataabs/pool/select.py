@@ -47,6 +47,13 @@ class SelectionPolicy(BaseModel):
     mip_rel_gap: float = Field(default=1e-4, ge=0, description="HiGHS stops when the gap is below this.")
     max_hhi_cuts: int = Field(default=12, ge=0)
     method: Literal["milp", "greedy"] = "milp"
+    exact_max_candidates: int = Field(
+        default=5000,
+        ge=1,
+        description="Above this many candidates the asset-level MILP is skipped (HiGHS presolve alone takes "
+        "minutes at 10^5 and ignores the time limit): greedy-and-repair, gap against a grouped LP bound.",
+    )
+    greedy_passes: int = Field(default=16, ge=1, description="Cap on the greedy's floor steps (0.97 each).")
 
 
 class PoolPolicy(BaseModel):
@@ -91,6 +98,8 @@ class _Data:
     obligor: np.ndarray
     industry: np.ndarray
     province: np.ndarray
+    term_for_max: np.ndarray | None = None  # term in the WA-maximum row when it differs (grouped bound)
+    obligor_free: np.ndarray | None = None  # obligor codes that stand for several small obligors (no rows)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> _Data:
@@ -108,6 +117,13 @@ class _Data:
     @property
     def n(self) -> int:
         return len(self.p)
+
+    def obligor_totals(self) -> np.ndarray:
+        """Candidate principal per obligor code; pooled codes of small obligors count as nil."""
+        totals = np.bincount(self.obligor, weights=self.p)
+        if self.obligor_free is not None:
+            totals[self.obligor_free[: len(totals)]] = 0.0
+        return totals
 
 
 class _Rows:
@@ -150,27 +166,30 @@ class _Model:
     t_ub: float
     cuts: list[np.ndarray] = field(default_factory=list)
     obligor_cap: float | None = None
+    top_set: np.ndarray | None = None  # obligor codes given a top-N slack variable (the rest: lazily added)
 
     def solve(self, time_limit: float, gap: float, relax: bool = False) -> object:
         """Build and solve (``relax`` drops integrality: the LP relaxation)."""
         d, n = self.data, self.data.n
-        n_obl = int(d.obligor.max()) + 1 if n else 0
         n_prov = int(d.province.max()) + 1 if n else 0
         top = "P03_top_obligors" in self.active and self._top_can_bind()
         provinces = "P06_min_provinces" in self.active and self._provinces_can_bind()
+        if top and self.top_set is None:
+            self.top_set = self._top_candidates()
+        n_top = len(self.top_set) if top and self.top_set is not None else 0
         t, u = n, n + 1
         v0 = n + 2
-        z0 = v0 + (n_obl if top else 0)
+        z0 = v0 + n_top
         width = z0 + (n_prov if provinces else 0)
         rows = _Rows()
         idx = np.arange(n)
         rows.add(
             np.zeros(n + 1, dtype=int), np.append(idx, t), np.append(d.p, -1.0), np.array(0.0), np.array(0.0)
         )
-        for cap, codes in self._caps():
-            self._cap_rows(rows, cap, codes, t)
+        for cap, codes, per_obligor in self._caps():
+            self._cap_rows(rows, cap, codes, t, per_obligor)
         if top:
-            self._top_rows(rows, n_obl, t, u, v0)
+            self._top_rows(rows, t, u, v0)
         if "P01_data_pledged_share" in self.active:
             s = self.policy.data_pledged_share_min
             coef = (d.pledged.astype(float) - s) * d.p
@@ -192,7 +211,7 @@ class _Model:
         lower = np.zeros(width)
         upper = np.ones(width)
         lower[t], upper[t] = self.t_lb, self.t_ub
-        lower[u], upper[u] = -np.inf, np.inf
+        lower[u], upper[u] = 0.0, np.inf  # u ≥ 0 keeps the sum-of-N-largest form exact with < N obligors
         upper[v0:z0] = np.inf
         integrality = np.zeros(width)
         if not relax:
@@ -208,21 +227,21 @@ class _Model:
             options={"time_limit": max(time_limit, 0.1), "mip_rel_gap": gap, "disp": False},
         )
 
-    def _caps(self) -> list[tuple[float, np.ndarray]]:
-        """(cap, group codes) of the share caps in force, tightened by a hair for solver tolerance."""
+    def _caps(self) -> list[tuple[float, np.ndarray, bool]]:
+        """(cap, group codes, per obligor?) of the share caps in force, tightened by a hair for tolerance."""
         caps = [
-            (self.policy.max_obligor_share, "P02_single_obligor", self.data.obligor),
-            (self.policy.max_industry_share, "P04_single_industry", self.data.industry),
-            (self.policy.max_province_share, "P05_single_province", self.data.province),
+            (self.policy.max_obligor_share, "P02_single_obligor", self.data.obligor, True),
+            (self.policy.max_industry_share, "P04_single_industry", self.data.industry, False),
+            (self.policy.max_province_share, "P05_single_province", self.data.province, False),
         ]
-        out = [(cap - CAP_MARGIN, codes) for cap, cid, codes in caps if cid in self.active]
+        out = [(cap - CAP_MARGIN, codes, mine) for cap, cid, codes, mine in caps if cid in self.active]
         if self.obligor_cap is not None:
-            out.append((self.obligor_cap - CAP_MARGIN, self.data.obligor))
+            out.append((self.obligor_cap - CAP_MARGIN, self.data.obligor, True))
         return out
 
-    def _cap_rows(self, rows: _Rows, cap: float, codes: np.ndarray, t: int) -> None:
+    def _cap_rows(self, rows: _Rows, cap: float, codes: np.ndarray, t: int, per_obligor: bool) -> None:
         """``cap·t − Σ_group p x ≥ 0`` for groups whose whole candidate principal could exceed the cap."""
-        totals = np.bincount(codes, weights=self.data.p)
+        totals = self.data.obligor_totals() if per_obligor else np.bincount(codes, weights=self.data.p)
         binding = np.flatnonzero(totals > cap * self.t_lb)
         if not len(binding):
             return
@@ -234,22 +253,61 @@ class _Model:
         v = np.concatenate([-self.data.p[members], np.full(len(binding), cap)])
         rows.add(r, c, v, np.array(0.0), np.array(np.inf))
 
-    def _top_can_bind(self) -> bool:
-        totals = np.sort(np.bincount(self.data.obligor, weights=self.data.p))[::-1]
-        return bool(totals[: self.policy.top_obligors].sum() > self.policy.max_top_obligors_share * self.t_lb)
+    def _obligor_reach(self) -> np.ndarray:
+        """The most each obligor can hold in a pool: its candidate total, within the obligor cap at the target."""
+        totals = self.data.obligor_totals()
+        caps = [self.obligor_cap] if self.obligor_cap is not None else []
+        if "P02_single_obligor" in self.active:
+            caps.append(self.policy.max_obligor_share)
+        return np.minimum(totals, min(caps) * self.t_ub) if caps else totals
 
-    def _top_rows(self, rows: _Rows, n_obl: int, t: int, u: int, v0: int) -> None:
-        """Sum of the N largest obligor totals ≤ cap·t, via ``N·u + Σ v_o`` with ``v_o + u − P_o ≥ 0``."""
+    def _top_can_bind(self) -> bool:
+        """The N largest reachable obligor holdings together could exceed the cap at the minimum size."""
+        reach = np.sort(self._obligor_reach())[::-1]
+        return bool(reach[: self.policy.top_obligors].sum() > self.policy.max_top_obligors_share * self.t_lb)
+
+    def _top_candidates(self) -> np.ndarray:
+        """Obligors modelled in the top-N rows: the largest reachable ones (more are added if a pool breaks it)."""
+        reach = self._obligor_reach()
+        count = min(int((reach > 0).sum()), max(8 * self.policy.top_obligors, 40))
+        return np.sort(np.argsort(-reach, kind="stable")[:count])
+
+    def extend_top(self, chosen: np.ndarray) -> bool:
+        """Add the chosen pool's N largest obligors to the modelled set; False if nothing new (or none can be)."""
+        if self.top_set is None:
+            return False
+        d = self.data
+        held = np.bincount(d.obligor[chosen], weights=d.p[chosen], minlength=int(d.obligor.max()) + 1)
+        if d.obligor_free is not None:
+            held[d.obligor_free[: len(held)]] = 0.0
+        largest = np.argsort(-held, kind="stable")[: 2 * self.policy.top_obligors]
+        new = np.union1d(self.top_set, largest[held[largest] > 0])
+        grew = len(new) > len(self.top_set)
+        self.top_set = new
+        return grew
+
+    def _top_rows(self, rows: _Rows, t: int, u: int, v0: int) -> None:
+        """Sum of the N largest obligor totals ≤ cap·t, via ``N·u + Σ v_o`` with ``v_o + u − P_o ≥ 0``.
+
+        Only obligors in ``top_set`` get a ``v_o``: leaving the others out relaxes the row (their holdings are
+        not counted), so the model stays a relaxation, every pool is verified, and a pool whose top N includes
+        an unmodelled obligor adds it and re-solves.
+        """
         d, k = self.data, self.policy.top_obligors
         cap = self.policy.max_top_obligors_share - CAP_MARGIN
-        r = np.concatenate([d.obligor, np.arange(n_obl), np.arange(n_obl)])
-        c = np.concatenate([np.arange(d.n), v0 + np.arange(n_obl), np.full(n_obl, u)])
-        v = np.concatenate([-d.p, np.ones(n_obl), np.ones(n_obl)])
+        assert self.top_set is not None
+        m = len(self.top_set)
+        local = np.full(int(d.obligor.max()) + 1, -1)
+        local[self.top_set] = np.arange(m)
+        members = np.flatnonzero(local[d.obligor] >= 0)
+        r = np.concatenate([local[d.obligor[members]], np.arange(m), np.arange(m)])
+        c = np.concatenate([members, v0 + np.arange(m), np.full(m, u)])
+        v = np.concatenate([-d.p[members], np.ones(m), np.ones(m)])
         rows.add(r, c, v, np.array(0.0), np.array(np.inf))
         rows.add(
-            np.zeros(n_obl + 2, dtype=int),
-            np.concatenate([[u, t], v0 + np.arange(n_obl)]),
-            np.concatenate([[float(k), -cap], np.ones(n_obl)]),
+            np.zeros(m + 2, dtype=int),
+            np.concatenate([[u, t], v0 + np.arange(m)]),
+            np.concatenate([[float(k), -cap], np.ones(m)]),
             np.array(-np.inf),
             np.array(0.0),
         )
@@ -279,7 +337,8 @@ class _Model:
     def _term_rows(self, rows: _Rows, low: bool) -> None:
         """WA remaining term bound as ``Σ p (term − a) x ≥ 0`` or ``Σ p (b − term) x ≥ 0``."""
         d = self.data
-        diff = d.term - self.policy.wa_term_min_months if low else self.policy.wa_term_max_months - d.term
+        high = d.term if d.term_for_max is None else d.term_for_max
+        diff = d.term - self.policy.wa_term_min_months if low else self.policy.wa_term_max_months - high
         if (diff >= 0).all():
             return
         rows.add(np.zeros(d.n, dtype=int), np.arange(d.n), d.p * diff, np.array(0.0), np.array(np.inf))
@@ -301,7 +360,7 @@ def select_pool(
         return Selection(
             everything, "all", "optimal", total, total, 0.0, results, time.perf_counter() - start
         )
-    if settings.method == "milp":
+    if settings.method == "milp" and len(candidates) <= settings.exact_max_candidates:
         found = _solve_milp(candidates, policy, deal_model, settings, start)
         if found is not None:
             return found
@@ -342,9 +401,12 @@ def _milp_loop(
         bad = {r.id for r in failed(check_pool(candidates[chosen], policy, deal_model))}
         if not bad:
             return chosen, res, model, False
-        if bad != {"P07_effective_obligors"} or remaining <= 0:
+        if not bad <= {"P03_top_obligors", "P07_effective_obligors"} or remaining <= 0:
             return None, res, model, False
-        if len(model.cuts) < settings.max_hhi_cuts:
+        if "P03_top_obligors" in bad:
+            if not model.extend_top(chosen):
+                return None, res, model, False
+        elif len(model.cuts) < settings.max_hhi_cuts:
             model.cuts.append(_hhi_cut(model.data, chosen))
         elif model.obligor_cap is None:
             model.obligor_cap = 1.0 / policy.min_effective_obligors
@@ -420,21 +482,54 @@ class _Running:
         values = [v for key, v in self.top.items() if key != o] + [new_total]
         return sum(sorted(values, reverse=True)[:k])
 
-    def add(self, d: _Data, p: ConstraintPolicy, i: int) -> None:
-        """Add candidate ``i``."""
-        x, o = d.p[i], int(d.obligor[i])
+    def add(self, x: float, o: int, ind: int, prov: int, pledged: bool, lo: float, hi: float, k: int) -> None:
+        """Add one candidate of principal ``x`` (``lo``/``hi``: its terms in the WA-term rows)."""
         old = self.by_obligor.get(o, 0.0)
         self.squares += (old + x) ** 2 - old**2
         self.by_obligor[o] = old + x
-        self.by_industry[int(d.industry[i])] = self.by_industry.get(int(d.industry[i]), 0.0) + x
-        self.by_province[int(d.province[i])] = self.by_province.get(int(d.province[i]), 0.0) + x
+        self.by_industry[ind] = self.by_industry.get(ind, 0.0) + x
+        self.by_province[prov] = self.by_province.get(prov, 0.0) + x
         self.total += x
-        self.unpledged += 0.0 if d.pledged[i] else x
-        self.term_lo += x * (d.term[i] - p.wa_term_min_months)
-        self.term_hi += x * (p.wa_term_max_months - d.term[i])
+        self.unpledged += 0.0 if pledged else x
+        self.term_lo += lo
+        self.term_hi += hi
         self.top[o] = old + x
-        if len(self.top) > p.top_obligors:
+        if len(self.top) > k:
             del self.top[min(self.top, key=self.top.__getitem__)]
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The greedy's view of the policy: which checks are on and their limits (caps tightened by the margin)."""
+
+    obligor: float | None
+    industry: float | None
+    province: float | None
+    top: float | None
+    top_n: int
+    hhi: float | None
+    unpledged: float | None
+    term_lo: bool
+    term_hi: bool
+
+    @classmethod
+    def of(cls, p: ConstraintPolicy, active: tuple[str, ...]) -> _Limits:
+        on = set(active)
+
+        def cap(cid: str, value: float) -> float | None:
+            return value - CAP_MARGIN if cid in on else None
+
+        return cls(
+            cap("P02_single_obligor", p.max_obligor_share),
+            cap("P04_single_industry", p.max_industry_share),
+            cap("P05_single_province", p.max_province_share),
+            cap("P03_top_obligors", p.max_top_obligors_share),
+            p.top_obligors,
+            1.0 / p.min_effective_obligors if "P07_effective_obligors" in on else None,
+            1 - p.data_pledged_share_min - CAP_MARGIN if "P01_data_pledged_share" in on else None,
+            "P08_wa_term_min" in on,
+            "P09_wa_term_max" in on,
+        )
 
 
 def _greedy_pass(
@@ -444,62 +539,74 @@ def _greedy_pass(
     floor: float,
     ceiling: float,
     chosen: np.ndarray,
+    order: list[int],
 ) -> np.ndarray:
-    """Add candidates (largest first) while every constraint holds against ``max(floor, new total)``."""
-    on = set(active)
+    """Add candidates in ``order`` while every constraint holds against ``max(floor, new total)``.
+
+    One pass is O(n) dictionary updates (plus O(N log N) for the top-N check of each accepted asset).
+    """
+    lim = _Limits.of(policy, active)
+    p, obl, ind, prov = data.p.tolist(), data.obligor.tolist(), data.industry.tolist(), data.province.tolist()
+    pledged = data.pledged.tolist()
+    lo = (data.p * (data.term - policy.wa_term_min_months)).tolist()
+    hi = (data.p * (policy.wa_term_max_months - data.term)).tolist()
+    k = policy.top_obligors
     run = _Running()
     for i in np.flatnonzero(chosen).tolist():
-        run.add(data, policy, i)
-    for i in np.argsort(-data.p, kind="stable").tolist():
-        if chosen[i] or run.total + data.p[i] > ceiling * (1 + 1e-12):
+        run.add(p[i], obl[i], ind[i], prov[i], pledged[i], lo[i], hi[i], k)
+    limit = ceiling * (1 + 1e-12)
+    for i in order:
+        x = p[i]
+        if chosen[i] or run.total + x > limit:
             continue
-        if _fits(run, data, policy, on, i, max(floor, run.total + data.p[i])):
-            run.add(data, policy, i)
-            chosen[i] = True
+        base = max(floor, run.total + x)
+        o = obl[i]
+        old = run.by_obligor.get(o, 0.0)
+        new_o = old + x
+        if lim.obligor is not None and new_o > lim.obligor * base:
+            continue
+        if lim.industry is not None and run.by_industry.get(ind[i], 0.0) + x > lim.industry * base:
+            continue
+        if lim.province is not None and run.by_province.get(prov[i], 0.0) + x > lim.province * base:
+            continue
+        if lim.unpledged is not None and not pledged[i] and run.unpledged + x >= lim.unpledged * base:
+            continue
+        if lim.term_lo and run.term_lo + lo[i] < 0:
+            continue
+        if lim.term_hi and run.term_hi + hi[i] < 0:
+            continue
+        if lim.hhi is not None and run.squares - old**2 + new_o**2 > base**2 * lim.hhi:
+            continue
+        if lim.top is not None and run.top_sum_with(o, new_o, k) > lim.top * base:
+            continue
+        run.add(x, o, ind[i], prov[i], pledged[i], lo[i], hi[i], k)
+        chosen[i] = True
     return chosen
 
 
-def _fits(run: _Running, d: _Data, p: ConstraintPolicy, on: set[str], i: int, base: float) -> bool:
-    """Whether adding candidate ``i`` keeps every constraint within its limit measured against ``base``."""
-    x, o = d.p[i], int(d.obligor[i])
-    new_o = run.by_obligor.get(o, 0.0) + x
-    checks = {
-        "P02_single_obligor": lambda: new_o <= (p.max_obligor_share - CAP_MARGIN) * base,
-        "P04_single_industry": lambda: (
-            run.by_industry.get(int(d.industry[i]), 0.0) + x <= (p.max_industry_share - CAP_MARGIN) * base
-        ),
-        "P05_single_province": lambda: (
-            run.by_province.get(int(d.province[i]), 0.0) + x <= (p.max_province_share - CAP_MARGIN) * base
-        ),
-        "P03_top_obligors": lambda: (
-            run.top_sum_with(o, new_o, p.top_obligors) <= (p.max_top_obligors_share - CAP_MARGIN) * base
-        ),
-        "P07_effective_obligors": lambda: (
-            run.squares - run.by_obligor.get(o, 0.0) ** 2 + new_o**2 <= base**2 / p.min_effective_obligors
-        ),
-        "P01_data_pledged_share": lambda: (
-            bool(d.pledged[i]) or run.unpledged + x < (1 - p.data_pledged_share_min - CAP_MARGIN) * base
-        ),
-        "P08_wa_term_min": lambda: run.term_lo + x * (d.term[i] - p.wa_term_min_months) >= 0,
-        "P09_wa_term_max": lambda: run.term_hi + x * (p.wa_term_max_months - d.term[i]) >= 0,
-    }
-    return all(check() for cid, check in checks.items() if cid in on)
-
-
 def greedy_select(
-    candidates: pd.DataFrame, policy: ConstraintPolicy, deal_model: DealModel | None
+    candidates: pd.DataFrame,
+    policy: ConstraintPolicy,
+    deal_model: DealModel | None,
+    passes: int = 16,
+    order: list[int] | None = None,
 ) -> np.ndarray:
-    """Greedy-and-repair: budgets against a floor stepped down from the largest reachable size, then top-up."""
+    """Greedy-and-repair: budgets against a floor stepped down from the largest reachable size, then top-up.
+
+    Candidates largest first unless an ``order`` is given (one sort, reused); each floor costs two O(n) passes and one exact check, and at
+    most ``passes`` floors are tried (0.97 apart), so the whole is O(n log n + passes·n).
+    """
     data = _Data.of(candidates)
     active = policy.active(deal_model)
     lower, upper = _bounds(data, policy, active)
+    order = np.argsort(-data.p, kind="stable").tolist() if order is None else order
     best = np.zeros(data.n, dtype=bool)
-    for step in range(60):
+    for step in range(passes):
         floor = upper * (0.97**step)
         if floor < lower * (1 - 1e-12):
             break
-        chosen = _greedy_pass(data, policy, active, floor, upper, np.zeros(data.n, dtype=bool))
-        chosen = _greedy_pass(data, policy, active, 0.0, upper, chosen)
+        chosen = _greedy_pass(data, policy, active, floor, upper, np.zeros(data.n, dtype=bool), order)
+        chosen = _greedy_pass(data, policy, active, 0.0, upper, chosen, order)
         if not failed(check_pool(candidates[chosen], policy, deal_model)):
             return chosen
         best = chosen if data.p[chosen].sum() > data.p[best].sum() else best
@@ -513,17 +620,101 @@ def _greedy_result(
     settings: SelectionPolicy,
     start: float,
 ) -> Selection:
-    """The greedy pool with its gap against the LP relaxation, or the infeasibility explanation."""
-    chosen = greedy_select(candidates, policy, deal_model)
+    """The greedy pool with its gap against an upper bound, or the infeasibility explanation.
+
+    When the size bound does not prove the greedy pool optimal, the LP relaxation that gives the bound also
+    guides a second greedy (candidates of the LP's chosen groups first) and the better verified pool is kept.
+    """
+    chosen = greedy_select(candidates, policy, deal_model, settings.greedy_passes)
     results = check_pool(candidates[chosen], policy, deal_model)
     if failed(results):
         return _infeasible(candidates, policy, deal_model, settings, start, "greedy")
-    total = int(candidates["principal_fen"].to_numpy()[chosen].sum())
-    model = _model(candidates, policy, deal_model)
-    lp = model.solve(max(settings.time_limit_seconds - (time.perf_counter() - start), 1.0), 0.0, relax=True)
-    upper = max(total, round(-float(lp.fun) * model.data.scale)) if lp.x is not None else None  # type: ignore[attr-defined]
+    fen = candidates["principal_fen"].to_numpy()
+    total = int(fen[chosen].sum())
+    upper, guide = _upper_bound(candidates, policy, deal_model, settings, start, total)
+    if guide is not None:
+        order = np.lexsort((-fen, -np.round(guide, 6))).tolist()
+        second = greedy_select(candidates, policy, deal_model, settings.greedy_passes, order)
+        again = check_pool(candidates[second], policy, deal_model)
+        if not failed(again) and int(fen[second].sum()) > total:
+            chosen, results, total = second, again, int(fen[second].sum())
     gap = (upper - total) / upper if upper else None
-    return Selection(chosen, "greedy", "feasible", total, upper, gap, results, time.perf_counter() - start)
+    status: Status = "optimal" if gap is not None and gap <= settings.mip_rel_gap else "feasible"
+    return Selection(chosen, "greedy", status, total, upper, gap, results, time.perf_counter() - start)
+
+
+def _upper_bound(
+    candidates: pd.DataFrame,
+    policy: ConstraintPolicy,
+    deal_model: DealModel | None,
+    settings: SelectionPolicy,
+    start: float,
+    found: int,
+) -> tuple[int | None, np.ndarray | None]:
+    """A proven upper bound on the best pool (fen) and the LP's value per candidate (None if no LP was solved).
+
+    The size bound first (free); if it does not prove the gap, the LP relaxation with ``t ≥ found`` (valid: the
+    optimum is at least the pool in hand) — over assets for small instances, grouped (:func:`_grouped`) above
+    ``exact_max_candidates``.
+    """
+    model = _model(candidates, policy, deal_model)
+    trivial = round(model.t_ub * model.data.scale)
+    if trivial <= 0 or (trivial - found) / trivial <= settings.mip_rel_gap:
+        return max(found, trivial), None
+    model.t_lb = max(model.t_lb, found / model.data.scale * (1 - 1e-9))
+    group = np.arange(model.data.n)
+    if len(candidates) > settings.exact_max_candidates:
+        grouped, group = _grouped(model)
+        model = _Model(grouped, policy, model.active, model.t_lb, model.t_ub)
+    remaining = settings.time_limit_seconds - (time.perf_counter() - start)
+    lp = model.solve(max(remaining, 1.0), 0.0, relax=True)
+    if lp.x is None:  # type: ignore[attr-defined]
+        return (found, None) if lp.status == 2 else (max(found, trivial), None)  # type: ignore[attr-defined]
+    bound = math.ceil(-float(lp.fun) * model.data.scale)  # type: ignore[attr-defined]
+    return max(found, min(trivial, bound)), lp.x[: model.data.n][group]  # type: ignore[attr-defined]
+
+
+def _grouped(model: _Model, term_width: float = 1.0) -> tuple[_Data, np.ndarray]:
+    """A relaxation with one column per (obligor, industry, province, pledged, term band) group.
+
+    Obligors that can meet a cap row or the top-N rows keep their identity; all others are pooled (no obligor
+    row can bind on them). Each group's column carries its longest term in the WA-minimum row and its shortest
+    in the WA-maximum row, so every pool of assets maps to a feasible point of the grouped LP: its optimum is an
+    upper bound on the asset-level optimum.
+    """
+    d = model.data
+    totals = d.obligor_totals()
+    keep = np.zeros(len(totals), dtype=bool)
+    caps = [s for s, cid in ((model.policy.max_obligor_share, "P02_single_obligor"),) if cid in model.active]
+    if caps:
+        keep |= totals > (min(caps) - CAP_MARGIN) * model.t_lb
+    if "P03_top_obligors" in model.active and model._top_can_bind():
+        keep[model._top_candidates()] = True
+    kept = np.cumsum(keep) - 1
+    pooled = int(keep.sum())
+    obligor = np.where(keep[d.obligor], kept[d.obligor], pooled)
+    band = np.floor(d.term / term_width).astype(np.int64)
+    key = pd.DataFrame(
+        {"o": obligor, "i": d.industry, "r": d.province, "d": d.pledged, "b": band}, copy=False
+    )
+    group = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    term_max = pd.Series(d.term).groupby(group).max().to_numpy()
+    term_min = pd.Series(d.term).groupby(group).min().to_numpy()
+    free = np.zeros(pooled + 1, dtype=bool)
+    free[pooled] = True
+    grouped = _Data(
+        np.bincount(group, weights=d.p),
+        d.scale,
+        d.pledged[first],
+        term_max,
+        obligor[first],
+        d.industry[first],
+        d.province[first],
+        term_for_max=term_min,
+        obligor_free=free,
+    )
+    return grouped, group
 
 
 # --- infeasibility ------------------------------------------------------------------------------------------
@@ -597,5 +788,10 @@ def _solve_milp_only(
     """Principal of a verified pool under ``policy``, or None (no explanation recursion)."""
     if not failed(check_pool(candidates, policy, deal_model)):
         return int(candidates["principal_fen"].sum())
-    chosen, _, _, _ = _milp_loop(candidates, policy, deal_model, settings, time.perf_counter())
+    if len(candidates) > settings.exact_max_candidates:
+        chosen: np.ndarray | None = greedy_select(candidates, policy, deal_model, settings.greedy_passes)
+        if chosen is not None and failed(check_pool(candidates[chosen], policy, deal_model)):
+            chosen = None
+    else:
+        chosen = _milp_loop(candidates, policy, deal_model, settings, time.perf_counter())[0]
     return None if chosen is None else int(candidates["principal_fen"].to_numpy()[chosen].sum())

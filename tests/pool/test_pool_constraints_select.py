@@ -218,3 +218,26 @@ def test_infeasible_when_eligible_principal_is_short_of_the_minimum_fill() -> No
     result = select_pool(pool(balanced()), policy, "data_pledged_loan")
     assert result.status == "infeasible" and result.binding == ["P11_target_min"]
     assert "below the minimum" in result.explanation
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_large_instance_path_gives_a_valid_pool_and_a_valid_bound(seed: int) -> None:
+    """Above ``exact_max_candidates``: greedy-and-repair, bound from the grouped LP; bound ≥ brute force ≥ pool."""
+    frame = random_instance(seed)
+    policy = ConstraintPolicy(
+        target_principal=Decimal(int(frame["principal_fen"].sum() * 0.7) // 100),
+        min_fill=0.0,
+        min_effective_obligors=5.0,
+        wa_term_min_months=10,
+        wa_term_max_months=30,
+        max_obligor_share=0.25,
+        max_industry_share=0.5,
+    )
+    best = brute_force(frame, policy)
+    result = select_pool(frame, policy, "data_pledged_loan", SelectionPolicy(exact_max_candidates=1))
+    if result.status == "infeasible":
+        return
+    assert result.method == "greedy"
+    assert not failed(check_pool(result.pool(frame), policy, "data_pledged_loan"))
+    assert result.upper_bound_fen is not None and result.upper_bound_fen >= best >= result.principal_fen
+    assert result.gap is not None and 0.0 <= result.gap < 1.0
