@@ -28,6 +28,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataabs.engine.model import PeriodCollections
 from dataabs.money import from_fen
@@ -189,16 +191,28 @@ def _tags(reference: pd.Series, tags: Mapping[str, str]) -> npt.NDArray[np.objec
 
 
 def _asset_from_reference(reference: pd.Series, assets: pd.DataFrame) -> pd.Series:
-    """The asset named by the first reference token that is an asset id or a contract number."""
+    """The asset named by the first reference token that is an asset id or a contract number.
+
+    Tokenised in Arrow (``split_pattern_regex`` → flattened tokens → ``index_in`` the key set): no Python object
+    per token; the first hit of each reference wins.
+    """
     keys = pd.Series(assets["asset_id"].to_numpy(), index=assets["asset_id"].to_numpy())
     if "contract_no" in assets.columns:
         contracts = assets.dropna(subset=["contract_no"])
         keys = pd.concat([keys, pd.Series(contracts["asset_id"].to_numpy(), index=contracts["contract_no"])])
     keys = keys[~keys.index.duplicated(keep="first")]
-    tokens = reference.str.split(r"[^A-Za-z0-9_-]+", regex=True).explode()
-    hits = tokens.map(keys).dropna()
-    first = hits[~hits.index.duplicated(keep="first")]
-    return first.reindex(range(len(reference)))
+    keys = keys[[isinstance(k, str) for k in keys.index]]  # tokens are strings: only string keys can match
+    out = np.full(len(reference), np.nan, dtype=object)
+    if len(reference) and len(keys):
+        text = pa.array(reference.to_numpy(dtype=object), type=pa.string())
+        lists = pc.split_pattern_regex(text, r"[^A-Za-z0-9_-]+")
+        position = pc.index_in(pc.list_flatten(lists), value_set=pa.array(list(keys.index), type=pa.string()))
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        hit = position.is_valid().to_numpy(zero_copy_only=False)
+        rows, first = np.unique(parent[hit], return_index=True)
+        found = position.filter(position.is_valid()).to_numpy(zero_copy_only=False)[first]
+        out[rows] = keys.to_numpy(dtype=object)[found]
+    return pd.Series(out, dtype=object)
 
 
 def _obligor_lookup(
@@ -237,6 +251,7 @@ class _Book:
     rec_obligor: Int
     rec_day: Int
     rec_period: Int
+    rec_kind: npt.NDArray[np.object_]
     left: Int
     allocations: list[tuple[str, Int, Int, Int]] = field(default_factory=list)
 
@@ -337,18 +352,25 @@ def _new_book(table: pd.DataFrame, rec: pd.DataFrame, assets: pd.Index, obligors
         rec_obligor=_codes(rec["obligor_id"], obligors),
         rec_day=rec["day"].to_numpy(np.int64),
         rec_period=rec["period"].to_numpy(np.int64),
+        rec_kind=np.asarray(rec["kind"].to_numpy(), dtype=object),
         left=rec["amount_fen"].to_numpy(np.int64).copy(),
     )
 
 
 def _codes(values: pd.Series, universe: pd.Index) -> Int:
-    """Integer codes of values in a universe of keys (-1 if absent or missing)."""
-    return np.asarray(universe.get_indexer(pd.Index(values)), dtype=np.int64)
+    """Integer codes of values in a universe of keys (-1 if absent or missing).
+
+    Values are factorised first (one hash pass over the long column), then only the distinct values are looked
+    up in the universe — the long column is never converted to Python objects.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    where = np.append(np.asarray(universe.get_indexer(pd.Index(distinct)), dtype=np.int64), -1)
+    return where[codes]  # code -1 (missing) picks the appended -1
 
 
 def _collect_period(book: _Book, rec: pd.DataFrame, k: int, end: int, rules: ServicingRules) -> None:
     """Period k: collections pay dues due by its end (asset level, then obligor level); then prepayments."""
-    kind = rec["kind"].to_numpy()
+    kind = book.rec_kind
     in_period = book.rec_period == k
     collection = in_period & (kind == "collection")
     for line_key, rec_key, extra in (
@@ -432,9 +454,7 @@ def _claims(
 
 def _pay_claims(book: _Book, rec: pd.DataFrame, claim_lines: Int) -> None:
     """Guarantee receipts pay the asset's open claims, oldest due first, interest before principal."""
-    receipts = np.flatnonzero(
-        (rec["kind"].to_numpy() == "guarantee") & (book.rec_asset >= 0) & (book.rec_period >= 0)
-    )
+    receipts = np.flatnonzero((book.rec_kind == "guarantee") & (book.rec_asset >= 0) & (book.rec_period >= 0))
     lines = np.flatnonzero(claim_lines > 0)
     if len(receipts) and len(lines):
         book.apply("guarantee", lines, book.line_asset, receipts, book.rec_asset, claim_lines)
