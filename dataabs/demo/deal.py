@@ -7,10 +7,12 @@ demo package (tapes, deal.yaml, registry seed) is derived from the tables here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from dataabs.calendar import DayCount, accrued_interest, add_months
+from dataabs.demo.appraisal import ComparableFact, ValuationFact
+from dataabs.demo.package import DataAssetFact, PartyFact, Registry
 from dataabs.rights.uscc import make_uscc
 
 DEAL_ID = "demo"
@@ -34,34 +36,8 @@ AMORTISATION: dict[date, Decimal] = {
 }
 TRUST_COMPANY = "鑫泽国际信托有限公司"
 GUARANTOR_BANK = "钧和银行股份有限公司"
-CERTIFICATE_YEARS = 3
-OBJECTION_DAYS = 30
-
-
-@dataclass(frozen=True)
-class PartyFact:
-    """A party of the deal: id, role, name and the first 17 characters of its USCC."""
-
-    id: str
-    role: str
-    name: str
-    uscc17: str
-    rating: str | None = None
-
-    @property
-    def uscc(self) -> str:
-        """The party's valid 统一社会信用代码."""
-        return make_uscc(self.uscc17)
-
-
-@dataclass(frozen=True)
-class Registry:
-    """A data-IP registry body (数据知识产权登记机构) and its 4-digit code in certificate numbers."""
-
-    id: str
-    name: str
-    body_code: str
-    uscc17: str
+COLLECTION_ACCOUNT = "31050161360009000101"
+APPRAISER = "澄信资产评估有限公司"
 
 
 @dataclass(frozen=True)
@@ -83,24 +59,6 @@ class Borrower:
     def uscc(self) -> str:
         """The borrower's valid 统一社会信用代码."""
         return make_uscc(self.uscc17)
-
-
-@dataclass(frozen=True)
-class DataAssetFact:
-    """A pledged data asset (质押数据资产): what it is, where it is registered and how it was sourced."""
-
-    data_asset_id: str
-    kind: str
-    name: str
-    data_type: str
-    holder: str
-    registry: str
-    issued: date
-    serial: int
-    source_type: str
-    book_value: Decimal
-    authorisation_ref: str | None = None
-    authorisation_expiry: date | None = None
 
 
 REGISTRIES: tuple[Registry, ...] = (
@@ -235,6 +193,7 @@ CORE_PARTIES: tuple[PartyFact, ...] = (
     PartyFact("trustee", "trustee", "澄泓银行股份有限公司", "91320000138861256"),
     PartyFact("custodian", "custodian", "澄泓银行股份有限公司", "91320000138861256"),
     PartyFact("rating", "rating_agency", "远策信用评级有限公司", "91110000MA01N7P4T"),
+    PartyFact("appraiser", "appraiser", APPRAISER, "91310000MA1K8P3W6"),
 )
 
 DATA_ASSETS: tuple[DataAssetFact, ...] = (
@@ -345,29 +304,146 @@ DATA_ASSETS: tuple[DataAssetFact, ...] = (
 )
 
 
-def registry(registry_id: str) -> Registry:
-    """A registry body by id."""
-    return next(r for r in REGISTRIES if r.id == registry_id)
+# Valuation inputs (valuation.yaml), calibrated so that with Q ≈ 99.9 the final values are 62.0, 44.5, 36.0, 28.5,
+# 26.0, 23.5, 23.0 and 22.5 ¥m: each pledged loan's LTV 40.3%–48.9% (domain §3).
+VALUATIONS: tuple[ValuationFact, ...] = (
+    ValuationFact(
+        "DA-V2X",
+        "revenue_share",
+        (77600000, 86910000, 93120000),
+        (Decimal("0.03"), Decimal("0.035"), Decimal("0.03"), Decimal("0.025")),
+        (1400000, 6420000, 2100000, 930000, 820000),
+        Decimal("3.5"),
+        share=Decimal("0.35"),
+    ),
+    ValuationFact(
+        "DA-PADDY",
+        "revenue_share",
+        (65340000, 69260000, 71870000),
+        (Decimal("0.03"), Decimal("0.03"), Decimal("0.025"), Decimal("0.025")),
+        (830000, 3810000, 1250000, 550000, 490000),
+        Decimal("3.6"),
+        share=Decimal("0.30"),
+    ),
+    ValuationFact(
+        "DA-HOTEL",
+        "revenue_share",
+        (68620000, 72060000, 74110000),
+        (Decimal("0.03"), Decimal("0.035"), Decimal("0.035"), Decimal("0.03")),
+        (770000, 3520000, 1150000, 510000, 450000),
+        Decimal("3.4"),
+        share=Decimal("0.25"),
+    ),
+    ValuationFact(
+        "DA-PARKING",
+        "direct",
+        (13550000, 14630000, 15180000),
+        (Decimal("0.03"), Decimal("0.03"), Decimal("0.03"), Decimal("0.025")),
+        (730000, 3360000, 1100000, 490000, 430000),
+        Decimal("3.7"),
+        comparables=(
+            ComparableFact(
+                "SZDE-2024-PK-0412",
+                25910000,
+                date(2024, 4, 12),
+                Decimal("0.4"),
+                Decimal("95"),
+                Decimal("99"),
+                Decimal("8"),
+            ),
+            ComparableFact(
+                "SHDE-2024-PK-1105",
+                30000000,
+                date(2024, 11, 5),
+                Decimal("0.3"),
+                Decimal("97"),
+                Decimal("101"),
+                Decimal("11"),
+                supply_demand=Decimal("0.95"),
+            ),
+            ComparableFact(
+                "XADE-2025-PK-0218",
+                27280000,
+                date(2025, 2, 18),
+                Decimal("0.3"),
+                Decimal("93"),
+                Decimal("101"),
+                Decimal("9"),
+                other=(("region", Decimal("1.05")),),
+            ),
+        ),
+    ),
+    ValuationFact(
+        "DA-PROCESS",
+        "revenue_share",
+        (40800000, 43660000, 44880000),
+        (Decimal("0.03"), Decimal("0.03"), Decimal("0.025"), Decimal("0.02")),
+        (910000, 4180000, 1370000, 610000, 530000),
+        Decimal("3.6"),
+        share=Decimal("0.28"),
+    ),
+    ValuationFact(
+        "DA-TENDER",
+        "direct",
+        (10880000, 11420000, 11860000),
+        (Decimal("0.025"), Decimal("0.03"), Decimal("0.02"), Decimal("0.025")),
+        (620000, 2830000, 930000, 410000, 360000),
+        Decimal("3.8"),
+        comparables=(
+            ComparableFact(
+                "GZDE-2023-ZB-0915",
+                24590000,
+                date(2023, 9, 15),
+                Decimal("0.3"),
+                Decimal("94"),
+                Decimal("98"),
+                Decimal("12"),
+            ),
+            ComparableFact(
+                "BJDE-2024-ZB-0626",
+                28690000,
+                date(2024, 6, 26),
+                Decimal("0.4"),
+                Decimal("96"),
+                Decimal("100"),
+                Decimal("14"),
+                supply_demand=Decimal("1.05"),
+                other=(("rights_type", Decimal("0.95")),),
+            ),
+            ComparableFact(
+                "JSDE-2025-ZB-0321",
+                27320000,
+                date(2025, 3, 21),
+                Decimal("0.3"),
+                Decimal("98"),
+                Decimal("101"),
+                Decimal("10"),
+            ),
+        ),
+    ),
+    ValuationFact(
+        "DA-COLDCHAIN",
+        "revenue_share",
+        (31420000, 33300000, 34560000),
+        (Decimal("0.03"), Decimal("0.03"), Decimal("0.03"), Decimal("0.025")),
+        (650000, 2980000, 980000, 430000, 380000),
+        Decimal("3.7"),
+        share=Decimal("0.32"),
+    ),
+    ValuationFact(
+        "DA-METER",
+        "direct",
+        (10840000, 11280000, 11600000),
+        (Decimal("0.03"), Decimal("0.035"), Decimal("0.035"), Decimal("0.03")),
+        (910000, 4190000, 1370000, 610000, 530000),
+        Decimal("3.9"),
+    ),
+)
 
 
 def borrower(obligor_id: str) -> Borrower:
     """A borrower by obligor id."""
     return next(b for b in BORROWERS if b.obligor_id == obligor_id)
-
-
-def certificate_no(asset: DataAssetFact) -> str:
-    """17-digit data-IP certificate number: year(4) + month(2) + registry body code(4) + serial(7)."""
-    return f"{asset.issued:%Y%m}{registry(asset.registry).body_code}{asset.serial:07d}"
-
-
-def certificate_valid_to(asset: DataAssetFact) -> date:
-    """Last day of a certificate's 3-year validity."""
-    return asset.issued.replace(year=asset.issued.year + CERTIFICATE_YEARS) - timedelta(days=1)
-
-
-def objection_period_end(asset: DataAssetFact) -> date:
-    """End of the public objection period (公示异议期) after issue."""
-    return asset.issued + timedelta(days=OBJECTION_DAYS)
 
 
 def payment_dates() -> list[date]:

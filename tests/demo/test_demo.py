@@ -189,3 +189,50 @@ def test_every_sample_passes_the_governance_gate() -> None:
         )
         assert result.blocking_reasons == [], row.data_asset_id
         assert result.q >= 80 and min(result.dimensions.values()) >= 0.70 and not result.pii
+
+
+def test_valuation_gives_every_pledged_loan_an_ltv_of_40_to_49_percent() -> None:
+    from dataabs.package import load_package
+    from dataabs.valuation import (
+        LtvPolicy,
+        PledgedLoan,
+        ValuationPolicy,
+        load_valuation,
+        pledge_ltv,
+        validate_deal,
+        value_deal,
+    )
+
+    package = load_package(COMMITTED)
+    assert package.deal.valuation == "valuation.yaml"
+    spec = load_valuation(COMMITTED / package.deal.valuation)
+    assert sorted(a.data_asset_id for a in spec.assets) == sorted(package.data_assets["data_asset_id"])
+    assert sum(a.methods.market is not None for a in spec.assets) >= 2
+    loans = [
+        PledgedLoan(r.asset_id, r.principal, (r.data_asset_id,))
+        for r in package.assets.itertuples(index=False)
+        if r.data_asset_id
+    ]
+    for q in ("99.8", "99.9", "100"):
+        results = value_deal(spec, {a.data_asset_id: Decimal(q) for a in spec.assets})
+        by_id = {r.data_asset_id: r for r in results}
+        assert validate_deal(spec.assets, by_id, date(2025, 6, 30), ValuationPolicy()) == []
+        finals = {r.data_asset_id: r.final.value for r in results}
+        assert all(Decimal("22.4e6") <= v <= Decimal("62.1e6") for v in finals.values())
+        rows = pledge_ltv(loans, finals, LtvPolicy(), "origination")
+        assert len(rows) == 8 and all(Decimal("0.40") <= r.ltv <= Decimal("0.49") for r in rows if r.ltv)
+        assert {r.status for r in rows} == {"ok"}
+
+
+def test_every_required_document_is_declared_and_on_file() -> None:
+    from dataabs.issuance.documents import blocking_documents, check_documents
+    from dataabs.package import load_package
+
+    deal = load_package(COMMITTED).deal
+    declared = [d.model_dump() for d in deal.documents]
+    rows = check_documents(COMMITTED, declared, deal.model)
+    assert blocking_documents(rows) == []
+    assert {"prospectus", "legal_opinion", "rating_report", "pledge_evidence"} <= {d["id"] for d in declared}
+    assert deal.collection_account
+    for doc in declared:
+        assert "placeholder" in (COMMITTED / doc["file"]).read_text(encoding="utf-8")
