@@ -114,8 +114,10 @@ def fifo(need: Int, need_group: Int, have: Int, have_group: Int) -> tuple[Int, I
     h_idx = _covering(have_end, have, starts)
     both = (n_idx >= 0) & (h_idx >= 0) & (lengths > 0)
     n_idx, h_idx, lengths = n_idx[both], h_idx[both], lengths[both]
+    if len(n_idx) == 0:  # no group has both a need and an amount to give
+        return n_idx, h_idx, lengths
     change = np.flatnonzero(np.r_[True, (np.diff(n_idx) != 0) | (np.diff(h_idx) != 0)])
-    return n_idx[change], h_idx[change], np.add.reduceat(lengths, change) if len(change) else lengths
+    return n_idx[change], h_idx[change], np.add.reduceat(lengths, change)
 
 
 def _group_sum(values: Int, groups: Int, count: int) -> Int:
