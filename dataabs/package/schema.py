@@ -106,6 +106,12 @@ class Tranche(Strict):
     coupon: Decimal | None = Field(
         default=None, ge=0, lt=1, description="Decimal rate; null for subordinate."
     )
+    spread_bp: Decimal | None = Field(
+        default=None,
+        ge=-500,
+        le=5000,
+        description="Without a coupon: propose one at the reference curve at the WAL plus this spread (bp).",
+    )
     rate_type: Literal["fixed", "floating"] = "fixed"
     day_count: DayCount = "ACT/365F"
     amortisation: Literal["sequential", "pro_rata", "scheduled", "bullet"] = "sequential"
@@ -220,6 +226,48 @@ class SandboxSeed(Strict):
     """Files that seed the sandbox counterparties for this deal (embedded default and tests)."""
 
     registry: str | None = Field(default="registry/registry.json", description="Certificates and pledges.")
+    bank: str | None = Field(
+        default=None, description="Bank transactions (JSON); none → every obligor pays every due on time."
+    )
+
+
+class DocumentRef(Strict):
+    """A document of the offering package (计划说明书, 法律意见书, ...) by checklist id and file in the package."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    file: str
+
+
+class EnhancementSpec(Strict):
+    """The enhancement stage's stress grid and sizing parameters (增信测算); defaults are the rating-style grid."""
+
+    top_obligor_defaults: list[int] = Field(
+        default_factory=lambda: [1, 2, 3],
+        description="Stresses: the top n obligors default at the first due date.",
+    )
+    data_recoveries: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(0), Decimal("0.1"), Decimal("0.2"), Decimal("0.3")],
+        description="Data-collateral recovery rates of the guarantor-fails stresses.",
+    )
+    data_recovery_lag_months: int = Field(default=24, ge=0, description="Lag of data-collateral recoveries.")
+    prepayment_rates: list[Decimal] = Field(
+        default_factory=lambda: [Decimal("0.1"), Decimal("0.2")], description="CPR shocks (annual)."
+    )
+    rate_shifts: list[Decimal] = Field(
+        default_factory=lambda: [Decimal("-0.01")], description="Asset-rate shifts (decimal, e.g. -0.01)."
+    )
+    senior: str | None = Field(default=None, description="The senior tranche to size (default: the first).")
+    sizing_step: Money = Field(default=Decimal(10000), gt=0, description="Sizing grid, yuan.")
+    max_evaluations: int = Field(
+        default=40, ge=2, le=200, description="Engine evaluations allowed for sizing."
+    )
+    guaranteed_share: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of pool principal the deal says is under guarantee (default: every asset with a "
+        "guarantor must be covered).",
+    )
 
 
 class Deal(Strict):
@@ -247,6 +295,18 @@ class Deal(Strict):
     counterparties: Counterparties = Counterparties()
     tapes: Tapes = Tapes()
     sandbox: SandboxSeed = SandboxSeed()
+    valuation: str | None = Field(
+        default=None, description="Valuation inputs (valuation.yaml) in the package."
+    )
+    enhancement: EnhancementSpec = Field(
+        default_factory=EnhancementSpec, description="Stress grid and sizing of the enhancement stage."
+    )
+    documents: list[DocumentRef] = Field(
+        default_factory=list, description="The offering package's documents."
+    )
+    collection_account: str | None = Field(
+        default=None, description="The plan's collection account (归集账户)."
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Deal:
@@ -276,6 +336,89 @@ class Deal(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _priority_of_payments(self) -> Deal:
+        problems = [
+            *_duplicates("credit_support", [c.id for c in self.credit_support]),
+            *_duplicates("triggers", [t.id for t in self.triggers]),
+            *_duplicates("documents", [d.id for d in self.documents]),
+        ]
+        for name in ("normal", "accelerated"):
+            problems += _waterfall_problems(self, name, getattr(self.waterfall, name))
+        paid = {s.target for s in self.waterfall.normal}
+        problems += [
+            f"tranches.{t.id}: no step of waterfall.normal pays this tranche (unreachable)"
+            for t in self.tranches
+            if t.id not in paid
+        ]
+        problems += [
+            f"fees.{f.id}: no fee step of waterfall.normal pays this fee (unreachable)"
+            for f in self.fees
+            if f.id not in {s.target for s in self.waterfall.normal if s.kind == "fee"}
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+TAX_TARGETS = (None, "taxes", "vat", "surtax")
+
+
+def _waterfall_problems(deal: Deal, name: str, steps: list[WaterfallStep]) -> list[str]:
+    """The rules of a linear priority of payments (see docs/deal-package.md, "Waterfall rules").
+
+    Step ids are unique; each kind pays the right sort of target (fee → fee, interest/principal/
+    subordinate_return/residual → tranche, guarantee_claim → credit support, reserve → cash reserve);
+    no (kind, target) is paid twice; a tranche's principal never comes before its interest; a
+    subordinate_return pays a subordinate tranche; the residual is the last step.
+    """
+    tranches = {t.id: t for t in deal.tranches}
+    allowed: dict[str, set[str]] = {
+        "fee": {f.id for f in deal.fees},
+        "guarantee_claim": {c.id for c in deal.credit_support},
+        "reserve": {c.id for c in deal.credit_support if c.kind == "cash_reserve"} | {"reserve"},
+    }
+    where = f"waterfall.{name}"
+    problems = _duplicates(where, [s.id for s in steps])
+    seen: dict[tuple[str, str | None], str] = {}
+    interest_at: dict[str, int] = {}
+    for position, step in enumerate(steps):
+        here = f"{where}.{step.id}"
+        if step.kind == "tax":
+            if step.target not in TAX_TARGETS:
+                problems.append(f"{here}.target: a tax step pays taxes, vat or surtax, not {step.target!r}")
+        elif step.target is None:
+            problems.append(f"{here}.target: a {step.kind} step needs a target")
+        elif step.kind in allowed and step.target not in allowed[step.kind]:
+            problems.append(f"{here}.target: a {step.kind} step cannot pay {step.target!r}")
+        elif step.kind not in allowed and step.target not in tranches:
+            problems.append(f"{here}.target: a {step.kind} step pays a tranche, {step.target!r} is not one")
+        key = (step.kind, step.target)
+        if key in seen:
+            problems.append(
+                f"{here}: pays {step.kind} of {step.target or 'taxes'} again (first in {seen[key]})"
+            )
+        seen.setdefault(key, step.id)
+        tranche = tranches.get(step.target or "")
+        if tranche is None:
+            continue
+        if step.kind == "interest":
+            interest_at.setdefault(tranche.id, position)
+        if (
+            step.kind == "principal"
+            and tranche.id not in interest_at
+            and any(s.kind == "interest" and s.target == tranche.id for s in steps[position:])
+        ):
+            problems.append(f"{here}: principal of {tranche.id} comes before its interest")
+        if step.kind == "subordinate_return" and tranche.kind != "subordinate":
+            problems.append(f"{here}: subordinate_return pays {tranche.id}, which is not subordinate")
+    residual = [i for i, s in enumerate(steps) if s.kind == "residual"]
+    if residual and residual[0] != len(steps) - 1:
+        problems.append(
+            f"{where}.{steps[residual[0]].id}: the residual step must be the last (later steps are unreachable)"
+        )
+    return problems
 
 
 def _duplicates(section: str, ids: list[str]) -> list[str]:
