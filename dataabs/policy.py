@@ -13,9 +13,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from dataabs.engine.policy import EnhancementPolicy
 from dataabs.errors import PackageInvalid, Problem
 from dataabs.governance.policy import GovernancePolicy
+from dataabs.pool.select import PoolPolicy
 from dataabs.rights.checks import RightsPolicy
+from dataabs.servicing.policy import ServicingPolicy
 from dataabs.settings import get_settings
 from dataabs.valuation.model import ValuationPolicy
 
@@ -28,6 +31,9 @@ class Policy(BaseModel):
     governance: GovernancePolicy = GovernancePolicy()
     rights: RightsPolicy = RightsPolicy()
     valuation: ValuationPolicy = ValuationPolicy()
+    enhancement: EnhancementPolicy = EnhancementPolicy()
+    pool: PoolPolicy = PoolPolicy()
+    servicing: ServicingPolicy = ServicingPolicy()
 
 
 def house_policy_file() -> Path:

@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Literal
 
 from dataabs.ledger.store import LIFECYCLE_STAGES
-from tasks import governance, rights
+from tasks import enhancement, governance, issuance, pool, rights, valuation
 from tasks.stage import Stage
 
 StageName = Literal["governance", "rights", "valuation", "enhancement", "pool", "issuance"]
 
-STAGES: dict[str, Stage] = {stage.name: stage for stage in (governance.STAGE, rights.STAGE)}
+STAGES: dict[str, Stage] = {
+    stage.name: stage
+    for stage in (
+        governance.STAGE,
+        rights.STAGE,
+        valuation.STAGE,
+        enhancement.STAGE,
+        pool.STAGE,
+        issuance.STAGE,
+    )
+}
 
 
 def implemented() -> list[str]:

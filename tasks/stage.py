@@ -28,7 +28,9 @@ from dataabs.ledger import store
 from dataabs.ledger.db import get_engine, session_scope
 from dataabs.package.loader import sha256_file
 from dataabs.settings import get_settings
+from tasks.alerts import emit_alert
 from tasks.context import StageContext
+from tasks.report import refresh_deal_report
 
 
 @dataclass
@@ -91,9 +93,12 @@ def gate_stage(ctx: StageContext, stage: Stage, staging: Path, run_id: str) -> G
         store.record_gate(session, ctx.deal_id, stage.name, run_id, result.to_json())
     publish_gate(ctx, stage.name, result)
     if not result.success:
-        raise GateFailed(
-            ctx.deal_id, stage.name, suite.name, result.failure_lines() + stage.explain(ctx, staging)
-        )
+        lines = result.failure_lines() + stage.explain(ctx, staging)
+        emit_alert("gate.failed", ctx.deal_id, {
+            "headline": f"Gate {stage.name} ({suite.name}) failed for deal {ctx.deal_id}: nothing was committed",
+            "lines": lines[:20], "stage": stage.name, "suite": suite.name, "flow_run_id": ctx.flow_run_id,
+        })
+        raise GateFailed(ctx.deal_id, stage.name, suite.name, lines)
     return result
 
 
@@ -199,6 +204,7 @@ def run_stage(ctx: StageContext, stage: Stage) -> None:
         fail_stage(ctx, stage.name, run_id, _one_line(exc))
         raise
     publish_summary(ctx, stage)
+    refresh_deal_report(ctx)
     logger.info("Deal %s: stage %s committed to %s", ctx.deal_id, stage.name, ctx.stage_dir(stage.name))
 
 

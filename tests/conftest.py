@@ -170,3 +170,8 @@ def keep_data_assets(package: Path, keep: set[str]) -> None:
     assets.loc[~assets["data_asset_id"].isin(keep), "data_asset_id"] = ""
     for name, frame in tapes.items():
         frame.to_csv(package / f"{name}.csv", index=False, encoding="utf-8")
+    valuation = package / "valuation.yaml"
+    if valuation.is_file():
+        inputs = yaml.safe_load(valuation.read_text(encoding="utf-8"))
+        inputs["assets"] = [a for a in inputs["assets"] if a["data_asset_id"] in keep]
+        valuation.write_text(yaml.safe_dump(inputs, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -355,6 +355,8 @@ def waterfall(spec: PackageSpec) -> dict[str, list[Inline]]:
     return {
         "normal": [
             *head,
+            # Sequential: the subordinate's principal only after every senior is repaid, before its return.
+            Inline(id=f"principal-{subordinate}", kind="principal", target=subordinate),
             Inline(id=f"return-{subordinate}", kind="subordinate_return", target=subordinate),
             Inline(id=f"residual-{subordinate}", kind="residual", target=subordinate),
         ],

@@ -25,6 +25,7 @@ from dataabs.engine.waterfall import WaterfallResult, run_waterfall
 from dataabs.money import ZERO
 
 MONEY_COLUMNS = ["interest", "principal", "recoveries", "guarantee", "other"]
+Measure = Callable[[Deal, WaterfallResult], float]
 
 
 def period_metrics(deal: Deal, result: WaterfallResult) -> pd.DataFrame:
@@ -234,16 +235,21 @@ def check_size(
     base_coverage: float,
     stressed_coverage: float,
     senior_id: str | None = None,
+    measure: Measure | None = None,
 ) -> SizingCheck:
-    """Test one senior size: base coverage, stressed coverage and no senior loss in any scenario."""
+    """Test one senior size: base coverage, stressed coverage and no senior loss in any scenario.
+
+    ``measure`` is the coverage figure the thresholds apply to (life coverage unless policy names another).
+    """
+    measure = measure or life_coverage
     sized = with_senior_size(deal, size, senior_id)
     base_result = _run(sized, *base)
-    cover = life_coverage(sized, base_result)
+    cover = measure(sized, base_result)
     loss = senior_loss(sized, base_result)
     worst = math.inf
     for scenario, collections in stresses:
         result = _run(sized, scenario, collections)
-        worst = min(worst, life_coverage(sized, result))
+        worst = min(worst, measure(sized, result))
         loss += senior_loss(sized, result)
     passed = cover >= base_coverage and worst >= stressed_coverage and loss == 0
     return SizingCheck(passed, cover, worst, loss)
@@ -259,13 +265,20 @@ def size_senior(
     step: Decimal = Decimal(10000),
     max_evaluations: int = 40,
     senior_id: str | None = None,
+    measure: Measure | None = None,
+    max_size: Decimal | None = None,
 ) -> SizingResult:
     """Largest senior size (a multiple of ``step``) meeting coverage in the base case and every stress with no
-    senior loss, by bisection between a passing and a failing size (thresholds from policy)."""
+    senior loss, by bisection between a passing and a failing size (thresholds from policy).
+
+    ``measure`` is the coverage figure tested (default life coverage); ``max_size`` caps the senior (e.g. the
+    issue less a required subordination)."""
     base_case = base or Scenario()
     projected_base = (base_case, project_collections(deal, base_case))
     projected = [(s, project_collections(deal, s)) for s in stresses]
     total = sum(t.size for t in deal.tranches)
+    if max_size is not None:
+        total = min(total, max_size)
     calls = 0
 
     def check(k: int) -> SizingCheck:
@@ -274,7 +287,7 @@ def size_senior(
         if calls > max_evaluations:
             raise RuntimeError(f"deal {deal.id}: sizing needs more than {max_evaluations} evaluations")
         return check_size(
-            deal, step * k, projected_base, projected, base_coverage, stressed_coverage, senior_id
+            deal, step * k, projected_base, projected, base_coverage, stressed_coverage, senior_id, measure
         )
 
     low, _high = _bisect_integer(lambda k: check(k).passed, 0, int(total // step))

@@ -38,7 +38,7 @@ def test_sigkill_during_rights_keeps_previous_outputs_and_rerun_completes(
     config = yaml.safe_load((deal / "deal.yaml").read_text(encoding="utf-8"))
     config["counterparties"] = {"registry": {"url": sandbox}}  # the subprocess must meet our faulted sandbox
     (deal / "deal.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    run(deal, out, sandbox)
+    run(deal, out, sandbox, stages=["governance", "rights"])
     before_files, before_rows = tree_bytes(out / "demo-crash" / "rights"), count(Verification, "demo-crash")
     before_snapshots = count(RegistrySnapshot, "demo-crash")
 

@@ -23,7 +23,7 @@ DIMENSIONS = {"normativity", "completeness", "accuracy", "consistency", "timelin
 def test_demo_passes_governance_and_rights(deal_variant: Callable[[str], Path], sandbox: str, tmp_path: Path) -> None:
     deal = deal_variant("demo")
     out = tmp_path / "out"
-    result = run(deal, out, sandbox)
+    result = run(deal, out, sandbox, stages=["governance", "rights"])
     assert set(result) == {"governance", "rights"}
     quality = pd.read_csv(out / "demo" / "governance" / "quality.csv", encoding="utf-8-sig")
     assert list(quality.columns) == ["data_asset_id", "dimension", "score"]
@@ -48,7 +48,7 @@ def test_rerun_of_one_stage_replaces_outputs_and_marks_later_stale(
     deal_variant: Callable[[str], Path], sandbox: str, tmp_path: Path
 ) -> None:
     deal, out = deal_variant("demo-rerun"), tmp_path / "out"
-    run(deal, out, sandbox)
+    run(deal, out, sandbox, stages=["governance", "rights"])
     quality_rows, snapshots = count(QualityResult, "demo-rerun"), count(RegistrySnapshot, "demo-rerun")
     run(deal, out, sandbox, stages=["governance"])
     assert count(QualityResult, "demo-rerun") == quality_rows  # replaced, not duplicated
