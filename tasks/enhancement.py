@@ -169,7 +169,7 @@ def produce(ctx: StageContext, staging: Path) -> None:
             "kind": criteria_policy.coverage_kind(deal, policy),
             "credit_substitution": criteria_policy.substituted(deal, policy),
         },
-        "pool_principal": deal.pool.principal() if deal.pool else 0.0,
+        "pool_principal": str(deal.pool_balance()),  # exact yuan: the issuance gate compares it to the fen
         "tranches": [
             {
                 "id": t.id,

@@ -273,6 +273,7 @@ def engine_deal(package: DealPackage) -> m.Deal:
         supports=engine_supports,
         triggers=triggers(deal),
         pool=pool(package),
+        initial_pool_balance=sum(package.assets["principal"], Decimal(0)),  # exact: the tape's Decimals
     )
 
 

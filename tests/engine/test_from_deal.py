@@ -101,3 +101,27 @@ def test_unknown_trigger_metric_names_deal_yaml_and_the_key(tmp_path: Path) -> N
 def test_payment_dates_follow_the_calendar(demo_package) -> None:  # type: ignore[no-untyped-def]
     dates = payment_dates(demo_package.deal)
     assert dates[0].isoformat() == "2025-10-26" and dates[-1].isoformat() == "2028-07-26" and len(dates) == 12
+
+
+def test_pool_balance_is_the_exact_tape_total() -> None:
+    # A float sum of 10^4 fractional-yuan loans missed by 1e-8 yuan and blocked the issuance gate (benchmark run).
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from dataabs.engine.from_deal import engine_deal
+    from dataabs.package import load_package
+    from dataabs.settings import REPO_ROOT
+
+    package = load_package(REPO_ROOT / "config" / "deals" / "demo")
+    assets = package.assets.copy()
+    assets["principal"] = [p + Decimal("0.01") * (i + 1) for i, p in enumerate(assets["principal"])]
+    schedules = package.schedules.copy()
+    for asset_id, principal in zip(assets["asset_id"], assets["principal"], strict=True):
+        last = schedules.index[schedules["asset_id"] == asset_id][-1]
+        schedules.loc[last, "principal_due"] += (
+            principal - package.assets.set_index("asset_id").loc[asset_id, "principal"]
+        )
+    changed = replace(package, tapes={**package.tapes, "assets": assets, "schedules": schedules})
+    balance = engine_deal(changed).pool_balance()
+    assert isinstance(balance, Decimal)
+    assert balance == sum(assets["principal"], Decimal(0)) == Decimal("133700000.45")
