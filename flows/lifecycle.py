@@ -13,8 +13,10 @@ from pathlib import Path
 from prefect import flow, get_run_logger, tags
 from prefect.runtime import flow_run
 
+from tasks.deal_run import deal_slot, label_flow_run
 from tasks.onboard import check_prerequisites, onboard, prepare, release_deal, reserve_deal
 from tasks.registry import StageName, select
+from tasks.report import refresh_deal_report
 from tasks.stage import run_stage
 
 
@@ -38,15 +40,19 @@ def lifecycle(
     logger = get_run_logger()
     selected = select(list(stages) if stages else None)
     ctx = prepare(deal_dir, out_dir, as_of, counterparties or {})
-    holder = reserve_deal(ctx)
-    try:
-        onboard(ctx)
-        for stage in selected:
-            check_prerequisites(ctx, stage.name)
-            with tags(f"stage:{stage.name}"):
-                run_stage(ctx, stage)
-    finally:
-        release_deal(ctx, holder)
+    label_flow_run(ctx.deal_id, [s.name for s in selected])
+    with deal_slot(ctx.deal_id):  # one run per deal: waits while a servicing run or rerun of the deal holds it
+        holder = reserve_deal(ctx)
+        try:
+            onboard(ctx)
+            for stage in selected:
+                check_prerequisites(ctx, stage.name)
+                with tags(f"stage:{stage.name}"):
+                    run_stage(ctx, stage)
+        finally:
+            # Once per run, after whatever committed (charts cost seconds; per stage they added ~15 s a run).
+            refresh_deal_report(ctx)
+            release_deal(ctx, holder)
     logger.info(
         "Deal %s: %s done; reports under %s", ctx.deal_id, ", ".join(s.name for s in selected), ctx.deal_out
     )

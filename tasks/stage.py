@@ -30,7 +30,6 @@ from dataabs.package.loader import sha256_file
 from dataabs.settings import get_settings
 from tasks.alerts import emit_alert
 from tasks.context import StageContext
-from tasks.report import refresh_deal_report
 
 
 @dataclass
@@ -204,7 +203,6 @@ def run_stage(ctx: StageContext, stage: Stage) -> None:
         fail_stage(ctx, stage.name, run_id, _one_line(exc))
         raise
     publish_summary(ctx, stage)
-    refresh_deal_report(ctx)
     logger.info("Deal %s: stage %s committed to %s", ctx.deal_id, stage.name, ctx.stage_dir(stage.name))
 
 
