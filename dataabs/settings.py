@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     registry_token: str | None = Field(default=None, description="Registry API credential (never logged).")
     bank_token: str | None = Field(default=None, description="Bank/custodian API credential (never logged).")
     curve_token: str | None = Field(default=None, description="Reference-curve API credential (never logged).")
+    work_pool: str = Field(default="dataabs", description="Prefect process work pool the deployments run on.")
+    deal_lease_seconds: float = Field(
+        default=120, ge=60, description="Lease of a run's deal:<id> slot; a killed run's slot returns after it."
+    )
+    deal_slot: str = Field(
+        default="auto",
+        description="Prefect deal:<id> slot: auto (on a configured server or in a deployment run), strict or off.",
+    )
+    webhook_format: str | None = Field(
+        default=None, description="Alert webhook format: generic, dingtalk or wecom (default: from the URL)."
+    )
 
     @property
     def ledger_url(self) -> str:

@@ -29,7 +29,7 @@ app = typer.Typer(
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # file paths in messages must not be wrapped
 
 STAGE_NAMES = ("governance", "rights", "valuation", "enhancement", "pool", "issuance")
 
@@ -197,6 +197,108 @@ def sandbox(
         serve(host, port, [Path(d) for d in deal_dirs])
 
 
+def servicing_package(deal_id: str, deal_dir: Path | None) -> DealPackage:
+    """The deal's package: ``--deal-dir``, else the ledger's ``deal.package_path``."""
+    from dataabs.ledger.db import get_engine, migrate
+    from tasks.servicing import package_dir
+
+    migrate(get_engine())
+    return load_package(package_dir(deal_id, str(deal_dir) if deal_dir else None))
+
+
+@app.command()
+def service(
+    deal_id: Annotated[str, typer.Argument(help="The deal id.")],
+    date_: Annotated[str, typer.Option("--date", help="Payment date YYYY-MM-DD.")],
+    statement: Annotated[
+        Path | None, typer.Option(help="Bank statement file (CSV/XLSX) instead of the bank API.")
+    ] = None,
+    reopen: Annotated[bool, typer.Option(help="Replace an already distributed period (audited).")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the period is reopened (required with --reopen).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
+    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+) -> None:
+    """Serve one payment period by hand: collect, reconcile, distribute, report — once per payment date."""
+    from dataabs.settings import get_settings
+    from flows.servicing import servicing
+
+    out_dir = (out or get_settings().out_dir).resolve()
+    with operator_errors():
+        if reopen and not reason:
+            raise ValueError("--reopen needs --reason")
+        package = servicing_package(deal_id, deal_dir)
+        with counterparty_urls(package) as urls:
+            result = servicing(
+                deal_id=deal_id, payment_date=date.fromisoformat(date_), out_dir=str(out_dir),
+                deal_dir=str(package.root), statement=str(statement) if statement else None, reopen=reopen,
+                reason=reason, counterparties=urls,
+            )  # fmt: skip
+    print_period(result)
+
+
+def print_period(result: dict[str, object]) -> None:
+    """One line about a served period."""
+    colour = "yellow" if result.get("status") == "already_distributed" else "green"
+    console.print(
+        f"[{colour}]{result.get('status')}[/] deal {result.get('deal_id')} {result.get('payment_date')}: "
+        f"status {result.get('deal_status')}, available {result.get('available')}, paid {result.get('paid')}, "
+        f"carried forward {result.get('carry_forward')} → {result.get('report_dir')}",
+        highlight=False,
+    )
+
+
+@app.command()
+def close(
+    deal_id: Annotated[str, typer.Argument(help="The deal id.")],
+    through: Annotated[str, typer.Option(help="Serve every payment date up to this one (YYYY-MM-DD).")],
+    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
+    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+) -> None:
+    """Catch up: serve every due payment period of a deal in order (distributed ones are skipped)."""
+    from dataabs.settings import get_settings
+    from flows.servicing import close_periods
+
+    out_dir = (out or get_settings().out_dir).resolve()
+    with operator_errors():
+        package = servicing_package(deal_id, deal_dir)
+        with counterparty_urls(package) as urls:
+            results = close_periods(
+                deal_id, date.fromisoformat(through), out_dir=str(out_dir), deal_dir=str(package.root),
+                counterparties=urls,
+            )  # fmt: skip
+    for result in results:
+        print_period(result)
+    if not results:
+        console.print(f"nothing to do: deal {deal_id} is distributed through {through}")
+
+
+@app.command()
+def surveil(
+    deal_id: Annotated[str, typer.Argument(help="The deal id.")],
+    as_of: Annotated[str | None, typer.Option(help="Check date YYYY-MM-DD (default: today).")] = None,
+    samples_dir: Annotated[Path | None, typer.Option(help="Refreshed samples (<data_asset_id>.csv).")] = None,
+    valuation_file: Annotated[Path | None, typer.Option(help="Re-valuation inputs (valuation.yaml).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
+    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+) -> None:
+    """Re-check a deal's data collateral (registry, quality, re-valuation) and record collateral events."""
+    from dataabs.settings import get_settings
+    from flows.surveillance import surveillance
+
+    out_dir = (out or get_settings().out_dir).resolve()
+    with operator_errors():
+        package = servicing_package(deal_id, deal_dir)
+        with counterparty_urls(package) as urls:
+            result = surveillance(
+                deal_id=deal_id, as_of=date.fromisoformat(as_of) if as_of else None, out_dir=str(out_dir),
+                deal_dir=str(package.root), samples_dir=str(samples_dir) if samples_dir else None,
+                valuation_file=str(valuation_file) if valuation_file else None, counterparties=urls,
+            )  # fmt: skip
+    for event in result["events"]:
+        console.print(f"  {event['status']:<6} {event['kind']:<22} {event.get('asset_id') or ''} {event['detail']}")
+    console.print(f"[green]done[/] surveillance of {deal_id} as of {result['as_of']} → {result['report_dir']}")
+
+
 @audit_app.command("verify")
 def audit_verify(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -> None:
     """Recompute the audit hash chain of a deal and report any edited or deleted event."""
@@ -213,6 +315,12 @@ def audit_verify(deal_id: Annotated[str, typer.Argument(help="The deal id.")]) -
         raise typer.Exit(6)
     console.print(f"[green]ok[/] audit chain of deal {deal_id} is intact")
 
+
+# Operations (server, worker, deploy, rerun, doctor) live in their own module; `deploy` also runs the servicing
+# engineer's deploy_servicing / deploy_surveillance from flows/deployments.py when they exist.
+from dataabs_cli import ops  # noqa: E402
+
+ops.register(app)
 
 if __name__ == "__main__":
     app()
