@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from dataabs.connectors.http import CounterpartyHttp, validate_body
+from dataabs.connectors.http import CounterpartyClient, validate_body
 from dataabs.errors import CounterpartyError
 from dataabs.settings import Settings
 
@@ -65,8 +65,11 @@ class TransactionPage(BankWire):
     total: int = Field(ge=0)
 
 
-class BankClient:
+class BankClient(CounterpartyClient):
     """Fetch an account's transactions over a date range, every page, validated and deduplicated."""
+
+    counterparty = "bank"
+    public_params = ("from", "to", "page", "page_size")
 
     def __init__(
         self,
@@ -79,17 +82,15 @@ class BankClient:
         page_size: int = DEFAULT_PAGE_SIZE,
         settings: Settings | None = None,
     ) -> None:
-        self.page_size = page_size
-        self.http = CounterpartyHttp(
-            "bank",
+        super().__init__(
             base_url,
             token=token,
             timeout_seconds=timeout_seconds,
             retries=retries,
             backoff_seconds=backoff_seconds,
-            public_params=("from", "to", "page", "page_size"),
             settings=settings,
         )
+        self.page_size = page_size
 
     def page(self, account: str, start: date, end: date, page: int) -> TransactionPage:
         """One page of the account's transactions with value dates in [start, end]."""
@@ -119,16 +120,6 @@ class BankClient:
             *(self.page(account, start, end, n) for n in range(2, min(first.pages, MAX_PAGES) + 1)),
         ]
         return unique_transactions([t for p in pages for t in p.items])
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self.http.close()
-
-    def __enter__(self) -> BankClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def unique_transactions(items: list[BankTransaction]) -> list[BankTransaction]:

@@ -11,10 +11,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dataabs.connectors.http import CounterpartyHttp, validate_body
+from dataabs.connectors.http import CounterpartyClient, validate_body
 from dataabs.errors import CounterpartyError
 from dataabs.issuance.pricing import Curve
-from dataabs.settings import Settings
 
 CGB_PATH = "/curve/v1/cgb"
 
@@ -56,29 +55,11 @@ class CurveAnswer(BaseModel):
         )
 
 
-class CurveClient:
+class CurveClient(CounterpartyClient):
     """Fetch the reference curve of a date over the shared counterparty plumbing (timeouts, retries on 5xx)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str | None = None,
-        timeout_seconds: float | None = None,
-        retries: int | None = None,
-        backoff_seconds: float = 0.5,
-        settings: Settings | None = None,
-    ) -> None:
-        self.http = CounterpartyHttp(
-            "curve",
-            base_url,
-            token=token,
-            timeout_seconds=timeout_seconds,
-            retries=retries,
-            backoff_seconds=backoff_seconds,
-            public_params=("date",),
-            settings=settings,
-        )
+    counterparty = "curve"
+    public_params = ("date",)
 
     def answer(self, day: date) -> CurveAnswer:
         """The validated curve answer of a date; ``CounterpartyError`` if it is for another date."""
@@ -91,13 +72,3 @@ class CurveClient:
     def curve(self, day: date) -> Curve:
         """The China Government Bond curve of a date."""
         return self.answer(day).to_curve()
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self.http.close()
-
-    def __enter__(self) -> CurveClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

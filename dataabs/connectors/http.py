@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -197,6 +197,44 @@ def parse_json(raw: bytes, where: str) -> Any:
         raise CounterpartyError(
             f"{where} answered {kind}: {exc.msg} at line {exc.lineno} column {exc.colno} ({len(raw)} bytes)"
         ) from exc
+
+
+class CounterpartyClient:
+    """Base of the counterparty clients: one ``CounterpartyHttp`` named after the counterparty, closed on exit."""
+
+    counterparty: ClassVar[str]
+    public_params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout_seconds: float | None = None,
+        retries: int | None = None,
+        backoff_seconds: float = 0.5,
+        settings: Settings | None = None,
+    ) -> None:
+        self.http = CounterpartyHttp(
+            self.counterparty,
+            base_url,
+            token=token,
+            timeout_seconds=timeout_seconds,
+            retries=retries,
+            backoff_seconds=backoff_seconds,
+            public_params=self.public_params,
+            settings=settings,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def validate_body(model: type[M], answer: HttpAnswer, what: str) -> M:

@@ -13,9 +13,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dataabs.connectors.http import CounterpartyHttp, CounterpartyRejected, HttpAnswer, validate_body
+from dataabs.connectors.http import CounterpartyClient, CounterpartyRejected, HttpAnswer, validate_body
 from dataabs.errors import CounterpartyError
-from dataabs.settings import Settings
 
 RightName = Literal["holding", "processing", "operation"]
 CertificateStatus = Literal["active", "revoked", "suspended", "expired"]
@@ -109,29 +108,11 @@ class RegistryEvidence:
     pledges: RegistrySnapshot[PledgeAnswer]
 
 
-class RegistryClient:
+class RegistryClient(CounterpartyClient):
     """Fetch certificates and pledge registrations, validating every answer against the wire models."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str | None = None,
-        timeout_seconds: float | None = None,
-        retries: int | None = None,
-        backoff_seconds: float = 0.5,
-        settings: Settings | None = None,
-    ) -> None:
-        self.http = CounterpartyHttp(
-            "registry",
-            base_url,
-            token=token,
-            timeout_seconds=timeout_seconds,
-            retries=retries,
-            backoff_seconds=backoff_seconds,
-            public_params=("certificate_no",),
-            settings=settings,
-        )
+    counterparty = "registry"
+    public_params = ("certificate_no",)
 
     def certificate(self, certificate_no: str) -> RegistrySnapshot[CertificateAnswer]:
         """The registered certificate; ``CounterpartyRejected`` with status 404 if the registry does not know it."""
@@ -164,16 +145,6 @@ class RegistryClient:
                 raise
             certificate = None
         return RegistryEvidence(certificate_no, certificate, self.pledges(certificate_no))
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self.http.close()
-
-    def __enter__(self) -> RegistryClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _snapshot(body: BodyT, answer: HttpAnswer) -> RegistrySnapshot[BodyT]:
