@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,13 @@ from dataabs.engine import enhancement as enh
 from dataabs.engine import policy as criteria_policy
 from dataabs.engine.from_deal import engine_deal, guarantee_cover
 from dataabs.engine.model import Deal, Scenario
-from dataabs.engine.policy import EnhancementPolicy, ScenarioKind
+from dataabs.engine.policy import EnhancementPolicy, ScenarioKind, Undertaking
 from dataabs.engine.run import run_deal
 from dataabs.ledger.models import StressResult, StructureRecord
+from dataabs.package import DealPackage
 from dataabs.package.schema import EnhancementSpec
+from dataabs.pool.rules import CutContext, evaluate
+from tasks import pool as pool_stage
 from tasks.context import StageContext
 from tasks.stage import LedgerRows, Stage, artifact_key, write_csv, write_json_atomic
 
@@ -70,20 +74,33 @@ def chunks(items: Sequence[KindedScenario], count: int = MAX_CHUNKS) -> list[lis
 
 
 @task(name="run-scenarios", cache_policy=NO_CACHE)
-def run_chunk(deal: Deal, chunk: list[KindedScenario], policy: EnhancementPolicy) -> list[dict[str, object]]:
+def run_chunk(
+    deal: Deal, chunk: list[KindedScenario], policy: EnhancementPolicy, supports: Sequence[Undertaking] = ()
+) -> list[dict[str, object]]:
     """Run one chunk of the stress grid: one stress-table row per scenario."""
-    return [criteria_policy.scenario_row(deal, s, kind, run_deal(deal, s), policy) for kind, s in chunk]
+    return [
+        criteria_policy.scenario_row(deal, s, kind, run_deal(deal, s), policy, supports) for kind, s in chunk
+    ]
 
 
-def run_grid(deal: Deal, grid: Sequence[KindedScenario], policy: EnhancementPolicy) -> pd.DataFrame:
+def run_grid(
+    deal: Deal,
+    grid: Sequence[KindedScenario],
+    policy: EnhancementPolicy,
+    supports: Sequence[Undertaking] = (),
+) -> pd.DataFrame:
     """Submit the grid as chunk tasks on the current flow's task runner and gather the rows in grid order."""
-    futures = [run_chunk.submit(deal, chunk, policy) for chunk in chunks(grid)]
+    futures = [run_chunk.submit(deal, chunk, policy, supports) for chunk in chunks(grid)]
     return pd.DataFrame([row for future in futures for row in future.result()])
 
 
 @task(name="size-senior", cache_policy=NO_CACHE)
 def size(
-    deal: Deal, grid: list[KindedScenario], policy: EnhancementPolicy, spec: EnhancementSpec
+    deal: Deal,
+    grid: list[KindedScenario],
+    policy: EnhancementPolicy,
+    spec: EnhancementSpec,
+    supports: Sequence[Undertaking] = (),
 ) -> dict[str, Any]:
     """Largest compliant senior on the blocking stresses (≤ ``max_evaluations`` engine evaluations)."""
     blocking = [
@@ -102,7 +119,7 @@ def size(
         step=Decimal(spec.sizing_step),
         max_evaluations=spec.max_evaluations,
         senior_id=senior_id,
-        measure=criteria_policy.measure(deal, policy),
+        measure=criteria_policy.measure(deal, policy, supports),
         max_size=cap,
     )
     return {
@@ -148,26 +165,59 @@ def publish_stress(ctx: StageContext, stress: pd.DataFrame) -> None:
     )
 
 
+def pooled_package(ctx: StageContext) -> DealPackage:
+    """The package on the assets the pool cut will freeze, when the deal selects its pool to a target.
+
+    A deal with ``pool.constraints.target_principal`` pools only part of its tape (eligible assets, then the
+    selection); its structure must be sized and stressed on that pool, not on the whole tape, or issuance's
+    reconciliation (structure pool principal = frozen pool principal) fails. The cut is the pool stage's own code
+    on the committed governance, rights and valuation outputs, so both stages see the same assets. Without a
+    target every asset is meant to be pooled and the whole tape is used (the pool gate checks eligibility).
+    """
+    policy, package = ctx.policy.pool, ctx.package
+    if policy.constraints.target_fen() is None:
+        return package
+    frame = pool_stage.candidates(ctx)
+    eligibility = evaluate(frame, policy.eligibility, CutContext.from_deal(package.deal))
+    eligible = frame[eligibility["eligible"].to_numpy()].reset_index(drop=True)
+    selection = pool_stage.choose(eligible, policy, ctx)
+    chosen = eligible if selection is None else selection.pool(eligible)
+    ids = set(chosen["asset_id"].astype(str))
+    assets = package.assets[package.assets["asset_id"].astype(str).isin(ids)].reset_index(drop=True)
+    schedules = package.schedules[package.schedules["asset_id"].astype(str).isin(ids)].reset_index(drop=True)
+    return replace(package, tapes={**package.tapes, "assets": assets, "schedules": schedules})
+
+
 def produce(ctx: StageContext, staging: Path) -> None:
     """Build, stress, size and test the deal's structure; write the stage's files."""
-    deal = engine_deal(ctx.package)
-    policy, spec = ctx.policy.enhancement, ctx.package.deal.enhancement
+    package = pooled_package(ctx)
+    deal = engine_deal(package)
+    policy, spec = ctx.policy.enhancement, package.deal.enhancement
+    supports = criteria_policy.undertakings(package.deal)
+    basis = criteria_policy.substitution(deal, policy, supports)
     grid = scenarios(deal, spec)
-    sizing = size.submit(deal, grid, policy, spec)
+    sizing = size.submit(deal, grid, policy, spec, supports)
     losses = {t.id: first_loss.submit(deal, t.id) for t in deal.tranches}
-    stress = run_grid(deal, grid, policy)
+    stress = run_grid(deal, grid, policy, supports)
     base = run_deal(deal)
     periods = enh.period_metrics(deal, base)
-    cover = guarantee_cover(ctx.package)
-    checks = criteria_policy.criteria(deal, stress, policy, cover, spec.guaranteed_share)
+    cover = guarantee_cover(package)
+    checks = criteria_policy.criteria(
+        deal, stress, policy, cover, spec.guaranteed_share, supports, package.deal.dates.legal_maturity
+    )
     headline = enh.summary(deal, base)
     subordination = enh.subordination(deal)
     structure = {
         "deal_id": ctx.deal_id,
         "coverage_measure": {
             "basis": policy.coverage_basis,
-            "kind": criteria_policy.coverage_kind(deal, policy),
-            "credit_substitution": criteria_policy.substituted(deal, policy),
+            "kind": criteria_policy.coverage_kind(deal, policy, supports),
+            "credit_substitution": basis.basis is not None,
+        },
+        "credit_substitution": {
+            "by": basis.basis,
+            "supports": list(basis.support_ids),
+            "detail": basis.detail,
         },
         "pool_principal": str(deal.pool_balance()),  # exact yuan: the issuance gate compares it to the fen
         "tranches": [
@@ -274,6 +324,8 @@ def summary(ctx: StageContext, folder: Path) -> str:
         f"# Credit enhancement (增信) — deal {ctx.deal_id}",
         "",
         f"Coverage tested: {measure['basis']} {measure['kind']} (credit substitution: {measure['credit_substitution']})",
+        "",
+        f"Credit substitution: {structure.get('credit_substitution', {}).get('detail', 'n/a')}",
         "",
         "| tranche | size (¥) | subordination | first loss (× 1% CDR) |",
         "|---|---|---|---|",

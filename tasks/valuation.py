@@ -41,19 +41,31 @@ METHODS = ["income", "cost", "market", "final"]
 PROBLEM_COLUMNS = ["subject_id", "rule", "detail", "severity"]
 LTV_COLUMNS = ["asset_id", "data_asset_id", "principal", "appraised_value", "ltv", "status"]
 RULES = ["value_positive", "coefficient_bounds", "comparables", "base_date_age", "ltv", "missing_valuation"]
+NOTHING_VALUED = "本期无质押数据资产，无需评估 — no data asset is pledged, so nothing is valued."
 METHOD_ZH = {"income": "收益法", "cost": "成本法", "market": "市场法", "final": "评估结论"}
 
 
-def valuation_file(ctx: StageContext) -> Path:
-    """The deal's valuation.yaml (``valuation:`` in deal.yaml, else ``valuation.yaml`` in the package)."""
-    relative = ctx.package.deal.valuation or "valuation.yaml"
-    path = ctx.package.path(relative)
-    if not path.is_file():
-        raise DataabsError(
-            f"deal {ctx.deal_id}: no valuation inputs — deal.yaml key 'valuation' names {relative!r}, "
-            f"which is not a file of the package {ctx.package.root}"
-        )
-    return path
+def valuation_file(ctx: StageContext) -> Path | None:
+    """The deal's valuation inputs: ``valuation:`` in deal.yaml, else ``valuation.yaml`` in the package, else None.
+
+    A named file that is missing is refused (the package loader already refuses it; this guards a package edited
+    after loading)."""
+    declared = ctx.package.deal.valuation
+    path = ctx.package.path(declared or "valuation.yaml")
+    if path.is_file():
+        return path
+    if declared is None:
+        return None
+    raise DataabsError(
+        f"deal {ctx.deal_id}: no valuation inputs — deal.yaml key 'valuation' names {declared!r}, "
+        f"which is not a file of the package {ctx.package.root}"
+    )
+
+
+def pledged_data_assets(ctx: StageContext) -> list[str]:
+    """Data assets the asset tape pledges (a non-empty ``data_asset_id`` on an asset), sorted."""
+    ids = ctx.package.assets["data_asset_id"].fillna("").astype(str)
+    return sorted({i for i in ids if i})
 
 
 def quality_scores(ctx: StageContext) -> dict[str, Decimal]:
@@ -78,8 +90,24 @@ def pledged_loans(ctx: StageContext) -> list[PledgedLoan]:
 
 @task(name="appraise-data-assets", cache_policy=NO_CACHE)
 def appraise(ctx: StageContext, staging: Path) -> int:
-    """Value every data asset of the package, check the rules and LTV, and write the stage's tables."""
-    spec = load_valuation(valuation_file(ctx))
+    """Value every data asset of the package, check the rules and LTV, and write the stage's tables.
+
+    Without valuation inputs only a deal that pledges nothing passes (empty tables: nothing pledged, nothing
+    valued); every pledged data asset of a deal without inputs is a critical ``missing_valuation`` problem."""
+    path = valuation_file(ctx)
+    if path is None:
+        problems = [
+            ValuationProblem(
+                a,
+                "missing_valuation",
+                "pledged data asset has no valuation inputs: deal.yaml has no 'valuation' key and the package "
+                "has no valuation.yaml",
+            )
+            for a in pledged_data_assets(ctx)
+        ]
+        write_tables(ctx, staging, [], pd.DataFrame(columns=LTV_COLUMNS), problems)
+        return len(problems)
+    spec = load_valuation(path)
     tape_ids = [str(a) for a in ctx.package.data_assets["data_asset_id"]]
     specs = [a for a in spec.assets if a.data_asset_id in tape_ids]
     problems = [
@@ -117,13 +145,24 @@ def appraise(ctx: StageContext, staging: Path) -> int:
         ],
         columns=LTV_COLUMNS,
     )
+    write_tables(ctx, staging, results, ltv, problems)
+    return sum(1 for p in problems if p.severity == "critical")
+
+
+def write_tables(
+    ctx: StageContext,
+    staging: Path,
+    results: list[AssetValuationResult],
+    ltv: pd.DataFrame,
+    problems: list[ValuationProblem],
+) -> None:
+    """The stage's tables (with their headers even when empty), the ledger records and the appraisal summary."""
     write_csv(valuation_rows(results), staging / "valuations.csv")
     write_csv(sensitivity_rows(results), staging / "sensitivity.csv")
     write_csv(ltv, staging / "ltv.csv")
     write_csv(pd.DataFrame([vars(p) for p in problems], columns=PROBLEM_COLUMNS), staging / "problems.csv")
     write_json_atomic(staging / "records.json", {"assets": [_record(r) for r in results]})
     write_appraisal(ctx, results, ltv, staging)
-    return sum(1 for p in problems if p.severity == "critical")
 
 
 def _record(result: AssetValuationResult) -> dict[str, Any]:
@@ -138,6 +177,10 @@ def write_appraisal(
     names = dict(zip(ctx.package.data_assets["data_asset_id"], ctx.package.data_assets["name"], strict=True))
     sections = []
     with pd.ExcelWriter(staging / "appraisal.xlsx", engine="openpyxl") as book:
+        if not results:
+            note = pd.DataFrame([("说明 Note", NOTHING_VALUED)], columns=["项目 Item", "内容 Value"])
+            note.to_excel(book, sheet_name="summary", index=False)
+            sections.append(f"<p>{html.escape(NOTHING_VALUED)}</p>")
         for r in results:
             table = _summary_table(r, names.get(r.data_asset_id, ""), ltv)
             table.to_excel(book, sheet_name=r.data_asset_id[:31], index=False)
@@ -211,8 +254,11 @@ def gate_tables(ctx: StageContext, staging: Path) -> dict[str, pd.DataFrame]:
 
 
 def gate_params(ctx: StageContext) -> dict[str, Any]:
-    """The LTV limit at origination, from policy."""
-    return {"ltv_max": float(ctx.policy.valuation.ltv.origination_max)}
+    """The LTV limit at origination, from policy; at least one value when the deal pledges a data asset."""
+    return {
+        "ltv_max": float(ctx.policy.valuation.ltv.origination_max),
+        "min_valued": 1 if pledged_data_assets(ctx) else 0,
+    }
 
 
 def ledger_rows(ctx: StageContext, staging: Path, run_id: str) -> LedgerRows:
@@ -262,9 +308,10 @@ def summary(ctx: StageContext, folder: Path) -> str:
     """Markdown: final value per data asset and LTV per pledged loan."""
     values = read_table(folder, "valuations.csv")
     ltv = read_table(folder, "ltv.csv")
-    lines = [
-        f"# Valuation (估值) — deal {ctx.deal_id}",
-        "",
+    lines = [f"# Valuation (估值) — deal {ctx.deal_id}", ""]
+    if values.empty and ltv.empty:
+        return "\n".join([*lines, NOTHING_VALUED, "", f"Reports: `{folder / 'valuations.csv'}` (empty)"])
+    lines += [
         "| data asset | base date | methods | final value (¥) |",
         "|---|---|---|---|",
     ]

@@ -37,6 +37,13 @@ class RightsPolicy(BaseModel):
         default=frozenset({"holding", "operation"}), description="V6: rights the pledgor must hold."
     )
     require_pledge: bool = Field(default=True, description="V3/V4/V7: the data asset must secure a loan.")
+    obligor_is_holder: bool = Field(
+        default=True,
+        description=(
+            "V3: each pledging asset's obligor is the holder (a borrower pledging its own data). False for "
+            "revenue rights (数据产品收益权): the obligors are the licensees who pay, the holder sells and pledges."
+        ),
+    )
     allow_important_with_waiver: bool = Field(
         default=True, description="V9: important data with waiver passes."
     )
@@ -123,7 +130,7 @@ def check_same_party(case: Case, policy: RightsPolicy) -> Result:
             f"registry holder USCC {case.certificate.holder_uscc} ≠ holder obligor "
             f"{case.holder['obligor_id']} USCC {holder}"
         )
-    for loan in case.loans:
+    for loan in case.loans if policy.obligor_is_holder else ():
         borrower = _norm(case.borrowers.get(loan["obligor_id"], {}).get("uscc"))
         if borrower != holder:
             reasons.append(
@@ -140,6 +147,11 @@ def check_same_party(case: Case, policy: RightsPolicy) -> Result:
         reasons.append("no active pledge registration, so there is no pledgor")
     if reasons:
         return False, "; ".join(reasons)
+    if not policy.obligor_is_holder:
+        return True, (
+            f"holder and pledgor are the same company (USCC {holder}); the {len(case.loans)} pledging assets' "
+            "obligors are payers, not pledgors (policy rights.obligor_is_holder: false)"
+        )
     return True, f"holder, borrower and pledgor are the same company (USCC {holder})"
 
 

@@ -74,6 +74,17 @@ def test_leasing_facts_match_liantou() -> None:
     package, _ = _package("demo-leasing")
     senior = next(t for t in package.deal.tranches if t.kind == "senior")
     assert senior.coupon == Decimal("0.0185") and senior.rating == "AAAsf"
+    assert senior.size == Decimal("200000000")
+    total = sum(t.size for t in package.deal.tranches)
+    assert 1 - senior.size / total >= Decimal("0.05")  # risk retention: subordination ≥ 5%
+    assert package.assets["principal"].sum() / senior.size >= Decimal("1.10")  # over-collateralised
+    (support,) = package.deal.credit_support
+    assert (support.kind, support.covers, support.amount) == (
+        "shortfall_undertaking",
+        "senior_shortfall",
+        None,
+    )
+    assert {p.id: p.rating for p in package.deal.parties}[support.provider] == "AAA"
     assert package.schedules.groupby("asset_id").size().min() == 8
     principal = package.assets["principal"]
     assert principal[package.assets["data_asset_id"].notna()].sum() / principal.sum() > Decimal("0.5")
@@ -91,7 +102,15 @@ def test_revenue_rights_schedules_sum_to_principal() -> None:
     scheduled = package.schedules.groupby("asset_id")["principal_due"].sum()
     for row in package.assets.itertuples(index=False):
         assert scheduled[row.asset_id] == row.principal
-    assert package.obligors["obligor_id"].tolist() == ["DP01"]
+    # obligors are the payers: 5 licensees and 12 subscribers (3 cohorts); the holder DP01 sells and pledges
+    obligors = package.obligors["obligor_id"].tolist()
+    assert obligors[0] == "DP01" and len(obligors) == 18
+    assert "DP01" not in set(package.assets["obligor_id"])
+    assert package.assets["obligor_id"].is_unique and len(package.assets) == 17
+    assert package.data_assets["holder_obligor_id"].tolist() == ["DP01"]
+    (support,) = package.deal.credit_support
+    assert (support.kind, support.covers) == ("shortfall_undertaking", "senior_shortfall")
+    assert {p.id: p.rating for p in package.deal.parties}[support.provider] == "AAA"
 
 
 @pytest.mark.parametrize("deal_id", sorted(MODELS))

@@ -128,3 +128,54 @@ def test_enhancement_gate_names_the_failed_criterion(
     message = str(failed.value)
     assert "[base_coverage] base: life debt-service coverage 1.07" in message
     assert "vs ≥ 1.20" in message
+
+
+def drop_valuation_inputs(deal: Path) -> None:
+    """No valuation inputs: no ``valuation:`` key in deal.yaml and no valuation.yaml in the package."""
+    edit_yaml(deal / "deal.yaml", lambda data: data.pop("valuation", None))
+    (deal / "valuation.yaml").unlink()
+
+
+def test_valuation_with_nothing_pledged_commits_empty_tables(
+    deal_variant: Callable[..., Path], sandbox: str, tmp_path: Path
+) -> None:
+    deal, out = deal_variant("demo-val-none", ["DA-V2X"]), tmp_path / "out"
+    assets = pd.read_csv(deal / "assets.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assets["data_asset_id"] = ""  # the data asset stays (governed, registered) but secures nothing
+    assets.to_csv(deal / "assets.csv", index=False, encoding="utf-8")
+    edit_yaml(deal / "deal.yaml", lambda data: data.update(policy={"rights": {"require_pledge": False}}))
+    drop_valuation_inputs(deal)
+    run(deal, out, sandbox, stages=["governance", "rights", "valuation"])
+    assert states("demo-val-none")["valuation"] == "passed"
+    folder = out / "demo-val-none" / "valuation"
+    for name, column in (("valuations.csv", "method"), ("ltv.csv", "ltv"), ("problems.csv", "rule")):
+        table = pd.read_csv(folder / name, encoding="utf-8-sig")
+        assert table.empty and column in table.columns, name  # empty, with its headers
+    assert "nothing is valued" in (folder / "appraisal.html").read_text(encoding="utf-8")
+    assert count(ValuationRecord, "demo-val-none") == 0 and count(LtvRecord, "demo-val-none") == 0
+
+
+def test_valuation_without_inputs_fails_naming_the_pledged_data_assets(
+    deal_variant: Callable[..., Path], sandbox: str, tmp_path: Path
+) -> None:
+    deal, out = deal_variant("demo-val-missing", ["DA-V2X", "DA-PARKING"]), tmp_path / "out"
+    drop_valuation_inputs(deal)
+    with pytest.raises(GateFailed) as failed:
+        run(deal, out, sandbox, stages=["governance", "rights", "valuation"])
+    message = str(failed.value)
+    for data_asset in ("DA-V2X", "DA-PARKING"):
+        assert f"{data_asset}: [missing_valuation] pledged data asset has no valuation inputs" in message
+    assert states("demo-val-missing")["valuation"] == "failed"
+    assert count(ValuationRecord, "demo-val-missing") == 0
+
+
+def test_package_refuses_a_valuation_key_naming_a_missing_file(
+    deal_variant: Callable[..., Path], tmp_path: Path
+) -> None:
+    from dataabs.errors import PackageInvalid
+    from dataabs.package import load_package
+
+    deal = deal_variant("demo-val-gone", ["DA-V2X"])
+    (deal / "valuation.yaml").unlink()
+    with pytest.raises(PackageInvalid, match="valuation"):
+        load_package(deal)
