@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from dataabs.sandbox import curve, registry
+from dataabs.sandbox import bank, curve, registry
 from dataabs.sandbox.seed import RegistrySeed
 
 CONTROL_PREFIX = "/_sandbox"
@@ -128,20 +128,24 @@ class SandboxState:
 
 
 def create_app(
-    seeds: Mapping[str, RegistrySeed] | RegistrySeed | None = None, *, token: str | None = None
+    seeds: Mapping[str, RegistrySeed] | RegistrySeed | None = None,
+    *,
+    token: str | None = None,
+    banks: Mapping[str, bank.BankSeed] | None = None,
 ) -> FastAPI:
-    """The sandbox app serving the registry records of the given deals (a bare seed is deal ``default``)."""
+    """The sandbox app serving the registry records (a bare seed is deal ``default``) and bank accounts of deals."""
     if isinstance(seeds, RegistrySeed):
         seeds = {DEFAULT_DEAL: seeds}
     app = FastAPI(
         title="dataabs sandbox counterparties",
         version="1",
-        description="Registry (bank/custodian and reference curve to follow) for tests and laptops.",
+        description="Registry, bank/custodian and reference curve for tests and laptops.",
     )
     app.state.sandbox = SandboxState(token)
     app.state.registry = registry.RegistryStore(seeds or {})
     app.include_router(registry.router, dependencies=[Depends(_require_token)])
     app.include_router(curve.router, dependencies=[Depends(_require_token)])
+    bank.install(app, banks or {}, dependencies=[Depends(_require_token)])
     app.include_router(control)
     app.middleware("http")(_inject_faults)
     return app

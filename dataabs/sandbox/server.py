@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 import threading
@@ -12,10 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from dataabs.errors import PackageInvalid, Problem
-from dataabs.package.loader import inside_package, parse_deal, read_yaml
+from dataabs.package.loader import inside_package, load_package, parse_deal, read_yaml
+from dataabs.package.schema import Deal
 from dataabs.sandbox.app import create_app
+from dataabs.sandbox.bank import BankScenario, BankSeed, build_bank_seed
 from dataabs.sandbox.seed import RegistrySeed, read_registry_seed
 
 log = logging.getLogger("dataabs.sandbox")
@@ -25,9 +29,25 @@ DEFAULT_PORT = 8765
 STARTUP_TIMEOUT_SECONDS = 10.0
 
 
-def load_seeds(package_dirs: Iterable[Path | str]) -> dict[str, RegistrySeed]:
-    """The registry seed of each deal package by deal id; ``PackageInvalid`` if deal.yaml or a seed is bad."""
-    seeds: dict[str, RegistrySeed] = {}
+class SandboxSeeds(dict[str, RegistrySeed]):
+    """Registry seeds by deal id (a plain mapping, as before), carrying the deals' bank seeds in ``bank``."""
+
+    def __init__(
+        self, registry: Mapping[str, RegistrySeed] | None = None, bank: Mapping[str, BankSeed] | None = None
+    ) -> None:
+        super().__init__(registry or {})
+        self.bank: dict[str, BankSeed] = dict(bank or {})
+
+
+def load_seeds(package_dirs: Iterable[Path | str]) -> SandboxSeeds:
+    """The registry and bank seeds of each deal package by deal id; ``PackageInvalid`` if a seed is bad.
+
+    The bank serves the package's ``sandbox.bank`` file when it names one (a ``BankSeed``: ``account_no`` and
+    ``transactions``; or a ``BankScenario`` written against the tapes); otherwise every obligor pays every due on
+    its business day (the base scenario) into the deal's ``collection_account``. A package whose tapes do not load
+    gets no bank account (its registry is still served).
+    """
+    seeds = SandboxSeeds()
     for directory in package_dirs:
         root = Path(directory).resolve()
         deal_id, seed, problems = _package_seed(root)
@@ -35,7 +55,41 @@ def load_seeds(package_dirs: Iterable[Path | str]) -> dict[str, RegistrySeed]:
             raise PackageInvalid(str(root), problems)
         if deal_id is not None and seed is not None:
             seeds[deal_id] = seed
+            bank = package_bank_seed(root)
+            if bank is not None:
+                seeds.bank[deal_id] = bank
     return seeds
+
+
+def default_account(deal: Deal) -> str:
+    """The plan account the sandbox bank keeps for a deal: its ``collection_account``, else ``PLAN-<deal>``."""
+    return deal.collection_account or f"PLAN-{deal.deal_id}"
+
+
+def package_bank_seed(root: Path) -> BankSeed | None:
+    """The sandbox bank seed of one package (see ``load_seeds``); None when its tapes do not load."""
+    try:
+        package = load_package(root)
+    except PackageInvalid as exc:
+        log.warning("sandbox: no bank account for %s (%d package problem(s))", root, len(exc.problems))
+        return None
+    deal = package.deal
+    scenario = BankScenario()
+    if deal.sandbox.bank is not None:
+        path = package.path(deal.sandbox.bank)
+        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+        try:
+            if "transactions" in raw:
+                return BankSeed.model_validate({"account_no": default_account(deal), **raw})
+            scenario = BankScenario.model_validate(raw)
+        except ValidationError as exc:
+            problems = [
+                Problem(str(path), e["msg"], column=".".join(str(p) for p in e["loc"])) for e in exc.errors()
+            ]
+            raise PackageInvalid(str(root), problems) from None
+    return build_bank_seed(
+        package.schedules, package.assets, package.obligors, scenario, account_no=default_account(deal)
+    )
 
 
 def _package_seed(root: Path) -> tuple[str | None, RegistrySeed | None, list[Problem]]:
@@ -59,10 +113,18 @@ def _package_seed(root: Path) -> tuple[str | None, RegistrySeed | None, list[Pro
     return deal.deal_id, seed, problems
 
 
-def _config(seeds: Mapping[str, RegistrySeed], token: str | None, host: str, port: int) -> uvicorn.Config:
+def _config(
+    seeds: Mapping[str, RegistrySeed],
+    token: str | None,
+    host: str,
+    port: int,
+    bank: Mapping[str, BankSeed] | None = None,
+) -> uvicorn.Config:
     """A quiet uvicorn config that leaves the process's logging setup alone."""
+    if bank is None:
+        bank = getattr(seeds, "bank", None)
     return uvicorn.Config(
-        create_app(seeds, token=token),
+        create_app(seeds, token=token, banks=bank),
         host=host,
         port=port,
         log_config=None,
@@ -92,13 +154,17 @@ def running_sandbox(
     host: str = LOOPBACK,
     port: int = 0,
     token: str | None = None,
+    bank: Mapping[str, BankSeed] | None = None,
 ) -> Iterator[str]:
-    """Serve the sandbox in a background thread (a free loopback port by default); yields its base URL."""
+    """Serve the sandbox in a background thread (a free loopback port by default); yields its base URL.
+
+    Bank accounts come from ``bank``, else from the seeds' own ``bank`` (``load_seeds``), else none.
+    """
     if isinstance(seeds, RegistrySeed):
         seeds = {"default": seeds}
     _warn_if_exposed(host)
     sock = _bind(host, port)
-    server = uvicorn.Server(_config(seeds or {}, token, host, port))
+    server = uvicorn.Server(_config(seeds or {}, token, host, port, bank))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="dataabs-sandbox", daemon=True
     )
