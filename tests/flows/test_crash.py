@@ -45,7 +45,10 @@ def test_sigkill_during_rights_keeps_previous_outputs_and_rerun_completes(
     # The registry hangs, so the rights stage is mid-flight (stage running, staging folder written) when killed.
     sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "latency",
                                                     "delay_seconds": 60, "count": 50}).raise_for_status()
-    env = {**os.environ, "PREFECT_API_URL": prefect_server, "DATAABS_HTTP_TIMEOUT_SECONDS": "120"}
+    # The Prefect deal slot is off here: the test server never reclaims a killed holder's lease, so the next
+    # backend's subprocess would wait forever. This test is about the ledger; tests/ops covers slot recovery.
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "DATAABS_HTTP_TIMEOUT_SECONDS": "120",
+           "DATAABS_DEAL_SLOT": "off"}
     process = subprocess.Popen(
         [sys.executable, "-m", "dataabs_cli.main", "run", str(deal), "--stages", "rights", "--out", str(out)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
