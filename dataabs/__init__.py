@@ -11,6 +11,9 @@ import os
 __version__ = "0.1.0"
 
 # The machines have no internet: telemetry of the stack is off unless an operator turns it on explicitly.
-for _name, _value in (("DO_NOT_TRACK", "1"), ("GX_ANALYTICS_ENABLED", "false"),
-                      ("PREFECT_SERVER_ANALYTICS_ENABLED", "false")):
+for _name, _value in (
+    ("DO_NOT_TRACK", "1"),
+    ("GX_ANALYTICS_ENABLED", "false"),
+    ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"),
+):
     os.environ.setdefault(_name, _value)

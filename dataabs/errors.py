@@ -53,7 +53,9 @@ class GateFailed(DataabsError):
     exit_code: int = 3
 
     def __str__(self) -> str:
-        head = f"Gate {self.suite!r} failed for deal {self.deal_id}, stage {self.stage}; nothing was committed."
+        head = (
+            f"Gate {self.suite!r} failed for deal {self.deal_id}, stage {self.stage}; nothing was committed."
+        )
         return "\n".join([head, *[f"  - {f}" for f in self.failures]])
 
 

@@ -44,7 +44,9 @@ from dataabs.governance.pii import mask_sample
 
 # GX's regex metrics call pandas ``str.contains`` with patterns that have groups (spec patterns do); pandas
 # warns once per call, which floods run logs without telling an operator anything.
-warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression", category=UserWarning)
+warnings.filterwarnings(
+    "ignore", message="This pattern is interpreted as a regular expression", category=UserWarning
+)
 
 Severity = Literal["critical", "warning"]
 ResultFormat = Literal["BASIC", "SUMMARY"]

@@ -16,19 +16,31 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DATAABS_", extra="ignore")
 
-    home: Path = Field(default=Path.home() / ".dataabs", description="Data directory (ledger file, snapshots).")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite file under home if unset.")
+    home: Path = Field(
+        default=Path.home() / ".dataabs", description="Data directory (ledger file, snapshots)."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite file under home if unset."
+    )
     config_dir: Path = Field(default=REPO_ROOT / "config", description="policy.yaml, calendars, demo deals.")
-    expectations_dir: Path = Field(default=REPO_ROOT / "expectations", description="GX suites, one JSON per gate.")
-    out_dir: Path = Field(default=Path("out"), description="Report folder root (<out>/<deal_id>/<stage>/...).")
+    expectations_dir: Path = Field(
+        default=REPO_ROOT / "expectations", description="GX suites, one JSON per gate."
+    )
+    out_dir: Path = Field(
+        default=Path("out"), description="Report folder root (<out>/<deal_id>/<stage>/...)."
+    )
     http_timeout_seconds: float = Field(default=10.0, description="Timeout of every counterparty call.")
     http_retries: int = Field(default=3, description="Retries on timeouts and 5xx for counterparty calls.")
     registry_token: str | None = Field(default=None, description="Registry API credential (never logged).")
     bank_token: str | None = Field(default=None, description="Bank/custodian API credential (never logged).")
-    curve_token: str | None = Field(default=None, description="Reference-curve API credential (never logged).")
+    curve_token: str | None = Field(
+        default=None, description="Reference-curve API credential (never logged)."
+    )
     work_pool: str = Field(default="dataabs", description="Prefect process work pool the deployments run on.")
     deal_lease_seconds: float = Field(
-        default=120, ge=60, description="Lease of a run's deal:<id> slot; a killed run's slot returns after it."
+        default=120,
+        ge=60,
+        description="Lease of a run's deal:<id> slot; a killed run's slot returns after it.",
     )
     deal_slot: str = Field(
         default="auto",

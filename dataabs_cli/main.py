@@ -214,9 +214,15 @@ def service(
         Path | None, typer.Option(help="Bank statement file (CSV/XLSX) instead of the bank API.")
     ] = None,
     reopen: Annotated[bool, typer.Option(help="Replace an already distributed period (audited).")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why the period is reopened (required with --reopen).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
-    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the period is reopened (required with --reopen).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
+    ] = None,
+    deal_dir: Annotated[
+        Path | None, typer.Option(help="The deal package (default: from the ledger).")
+    ] = None,
 ) -> None:
     """Serve one payment period by hand: collect, reconcile, distribute, report — once per payment date."""
     from dataabs.settings import get_settings
@@ -251,8 +257,12 @@ def print_period(result: dict[str, object]) -> None:
 def close(
     deal_id: Annotated[str, typer.Argument(help="The deal id.")],
     through: Annotated[str, typer.Option(help="Serve every payment date up to this one (YYYY-MM-DD).")],
-    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
-    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
+    ] = None,
+    deal_dir: Annotated[
+        Path | None, typer.Option(help="The deal package (default: from the ledger).")
+    ] = None,
 ) -> None:
     """Catch up: serve every due payment period of a deal in order (distributed ones are skipped)."""
     from dataabs.settings import get_settings
@@ -278,8 +288,12 @@ def surveil(
     as_of: Annotated[str | None, typer.Option(help="Check date YYYY-MM-DD (default: today).")] = None,
     samples_dir: Annotated[Path | None, typer.Option(help="Refreshed samples (<data_asset_id>.csv).")] = None,
     valuation_file: Annotated[Path | None, typer.Option(help="Re-valuation inputs (valuation.yaml).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")] = None,
-    deal_dir: Annotated[Path | None, typer.Option(help="The deal package (default: from the ledger).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
+    ] = None,
+    deal_dir: Annotated[
+        Path | None, typer.Option(help="The deal package (default: from the ledger).")
+    ] = None,
 ) -> None:
     """Re-check a deal's data collateral (registry, quality, re-valuation) and record collateral events."""
     from dataabs.settings import get_settings
@@ -295,8 +309,12 @@ def surveil(
                 valuation_file=str(valuation_file) if valuation_file else None, counterparties=urls,
             )  # fmt: skip
     for event in result["events"]:
-        console.print(f"  {event['status']:<6} {event['kind']:<22} {event.get('asset_id') or ''} {event['detail']}")
-    console.print(f"[green]done[/] surveillance of {deal_id} as of {result['as_of']} → {result['report_dir']}")
+        console.print(
+            f"  {event['status']:<6} {event['kind']:<22} {event.get('asset_id') or ''} {event['detail']}"
+        )
+    console.print(
+        f"[green]done[/] surveillance of {deal_id} as of {result['as_of']} → {result['report_dir']}"
+    )
 
 
 @audit_app.command("verify")

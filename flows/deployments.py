@@ -141,7 +141,10 @@ def deploy_lifecycle(
         ),
     )
     return Deployed(
-        "deployment", f"lifecycle/{lifecycle_deployment_name(deal_id)}", cast(UUID, deployment_id), "on demand"
+        "deployment",
+        f"lifecycle/{lifecycle_deployment_name(deal_id)}",
+        cast(UUID, deployment_id),
+        "on demand",
     )
 
 

@@ -41,7 +41,9 @@ def lifecycle(
     selected = select(list(stages) if stages else None)
     ctx = prepare(deal_dir, out_dir, as_of, counterparties or {})
     label_flow_run(ctx.deal_id, [s.name for s in selected])
-    with deal_slot(ctx.deal_id):  # one run per deal: waits while a servicing run or rerun of the deal holds it
+    with deal_slot(
+        ctx.deal_id
+    ):  # one run per deal: waits while a servicing run or rerun of the deal holds it
         holder = reserve_deal(ctx)
         try:
             onboard(ctx)

@@ -28,8 +28,11 @@ def prepare(deal_dir: str, out_dir: str, as_of: date | None, counterparties: dic
     package = load_package(deal_dir)
     migrate(get_engine())
     return StageContext(
-        deal_id=package.deal_id, deal_dir=Path(deal_dir).resolve(), out_dir=Path(out_dir).resolve(),
-        as_of=as_of or package.deal.dates.cut_off, flow_run_id=str(flow_run.id or "") or None,
+        deal_id=package.deal_id,
+        deal_dir=Path(deal_dir).resolve(),
+        out_dir=Path(out_dir).resolve(),
+        as_of=as_of or package.deal.dates.cut_off,
+        flow_run_id=str(flow_run.id or "") or None,
         counterparties=counterparties,
     )
 
@@ -80,8 +83,11 @@ def onboard(ctx: StageContext) -> list[str]:
     # We hold the deal's lock, so any staging folder left now belongs to a dead run.
     shutil.rmtree(ctx.deal_out / ".staging", ignore_errors=True)
     if recovered:
-        get_run_logger().warning("Deal %s: stage(s) %s were interrupted by a crash; marked failed",
-                                 ctx.deal_id, ", ".join(recovered))
+        get_run_logger().warning(
+            "Deal %s: stage(s) %s were interrupted by a crash; marked failed",
+            ctx.deal_id,
+            ", ".join(recovered),
+        )
     return recovered
 
 
@@ -98,7 +104,9 @@ def check_prerequisites(ctx: StageContext, stage: str) -> None:
     with session_scope(get_engine()) as session:
         states = {view.stage: view.status for view in store.stage_states(session, ctx.deal_id)}
     earlier = store.LIFECYCLE_STAGES[: store.LIFECYCLE_STAGES.index(stage)]
-    blocking = [f"{name} is {states.get(name, 'pending')}" for name in earlier if states.get(name) != "passed"]
+    blocking = [
+        f"{name} is {states.get(name, 'pending')}" for name in earlier if states.get(name) != "passed"
+    ]
     if blocking:
         raise LedgerError(
             f"deal {ctx.deal_id}: stage {stage} needs the earlier stages passed ({'; '.join(blocking)}); "

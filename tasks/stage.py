@@ -93,10 +93,17 @@ def gate_stage(ctx: StageContext, stage: Stage, staging: Path, run_id: str) -> G
     publish_gate(ctx, stage.name, result)
     if not result.success:
         lines = result.failure_lines() + stage.explain(ctx, staging)
-        emit_alert("gate.failed", ctx.deal_id, {
-            "headline": f"Gate {stage.name} ({suite.name}) failed for deal {ctx.deal_id}: nothing was committed",
-            "lines": lines[:20], "stage": stage.name, "suite": suite.name, "flow_run_id": ctx.flow_run_id,
-        })
+        emit_alert(
+            "gate.failed",
+            ctx.deal_id,
+            {
+                "headline": f"Gate {stage.name} ({suite.name}) failed for deal {ctx.deal_id}: nothing was committed",
+                "lines": lines[:20],
+                "stage": stage.name,
+                "suite": suite.name,
+                "flow_run_id": ctx.flow_run_id,
+            },
+        )
         raise GateFailed(ctx.deal_id, stage.name, suite.name, lines)
     return result
 

@@ -64,7 +64,9 @@ def ledger_url(
         yield f"sqlite:///{tmp_path / 'ledger' / 'ledger.db'}"
     else:
         if postgres_test_url is None and os.environ.get("DATAABS_REQUIRE_POSTGRES"):
-            pytest.fail(f"DATAABS_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not: CI must run the PostgreSQL half")
+            pytest.fail(
+                f"DATAABS_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not: CI must run the PostgreSQL half"
+            )
         if postgres_test_url is None:
             pytest.skip(
                 f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
@@ -151,7 +153,9 @@ def deal_variant(tmp_path: Path) -> Callable[..., Path]:
         shutil.copytree(DEMO_DIR, target)
         deal = yaml.safe_load((target / "deal.yaml").read_text(encoding="utf-8"))
         deal["deal_id"] = deal_id
-        (target / "deal.yaml").write_text(yaml.safe_dump(deal, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        (target / "deal.yaml").write_text(
+            yaml.safe_dump(deal, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         if data_assets is not None:
             keep_data_assets(target, set(data_assets))
         return target
@@ -163,8 +167,10 @@ def keep_data_assets(package: Path, keep: set[str]) -> None:
     """Drop the other data assets from a package copy; loans that pledged them become unpledged."""
     import pandas as pd
 
-    tapes = {name: pd.read_csv(package / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-             for name in ("data_assets", "assets")}
+    tapes = {
+        name: pd.read_csv(package / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        for name in ("data_assets", "assets")
+    }
     tapes["data_assets"] = tapes["data_assets"][tapes["data_assets"]["data_asset_id"].isin(keep)]
     assets = tapes["assets"]
     assets.loc[~assets["data_asset_id"].isin(keep), "data_asset_id"] = ""

@@ -148,7 +148,9 @@ def _bars(categories: Sequence[str], values: Sequence[float], title: str, ylabel
         ax.bar(range(len(values)), values, color="#1f4e79")
         ticks = [chart_text(c, f"#{i + 1}") for i, c in enumerate(categories)]
         crowded = len(categories) > 6 or max((len(t) for t in ticks), default=0) * len(ticks) > 48
-        ax.set_xticks(range(len(values)), ticks, rotation=30 if crowded else 0, ha="right" if crowded else "center")
+        ax.set_xticks(
+            range(len(values)), ticks, rotation=30 if crowded else 0, ha="right" if crowded else "center"
+        )
         ax.set_title(chart_text(title))
         ax.set_ylabel(chart_text(ylabel))
         return fig

@@ -123,7 +123,9 @@ def _residual_analytics(result: WaterfallResult, tranche_id: str, settlement: da
     """A residual tranche's analytics: its WAL only (NaN when the waterfall pays it no principal, only residual)."""
     nan = math.nan
     frame = result.schedule(tranche_id)
-    if not any(p > 0 for d, p in zip(frame["payment_date"], frame["principal"], strict=True) if d > settlement):
+    if not any(
+        p > 0 for d, p in zip(frame["payment_date"], frame["principal"], strict=True) if d > settlement
+    ):
         return Analytics(nan, nan, nan, nan, None)
     return Analytics(schedule_wal(result, tranche_id, settlement), nan, nan, nan, None)
 

@@ -19,7 +19,9 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def run(deal_dir: Path, out: Path, sandbox: str, stages: list[str] | None = None) -> dict[str, str]:
     """Run the lifecycle flow for real against the session's Prefect server."""
-    return lifecycle(deal_dir=str(deal_dir), stages=stages, out_dir=str(out), counterparties={"registry": sandbox})
+    return lifecycle(
+        deal_dir=str(deal_dir), stages=stages, out_dir=str(out), counterparties={"registry": sandbox}
+    )
 
 
 def states(deal_id: str) -> dict[str, str]:
@@ -31,7 +33,9 @@ def states(deal_id: str) -> dict[str, str]:
 def count(model: type[SQLModel], deal_id: str) -> int:
     """Rows of a ledger table for one deal."""
     with session_scope(get_engine()) as session:
-        return int(session.exec(select(func.count()).select_from(model).where(model.deal_id == deal_id)).one())  # type: ignore[attr-defined]
+        return int(
+            session.exec(select(func.count()).select_from(model).where(model.deal_id == deal_id)).one()
+        )  # type: ignore[attr-defined]
 
 
 def id_number(first17: str) -> str:
@@ -64,4 +68,8 @@ def luhn_valid(number: str) -> bool:
 
 def wrong_id_number(valid: str) -> str:
     """The same ID number with a wrong check digit that is not a Luhn-valid card number either."""
-    return next(valid[:-1] + c for c in "0123456789X" if c != valid[-1] and not luhn_valid(valid[:-1] + c.replace("X", "0")))
+    return next(
+        valid[:-1] + c
+        for c in "0123456789X"
+        if c != valid[-1] and not luhn_valid(valid[:-1] + c.replace("X", "0"))
+    )

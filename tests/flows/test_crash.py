@@ -31,27 +31,40 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 def test_sigkill_during_rights_keeps_previous_outputs_and_rerun_completes(
-    deal_variant: Callable[..., Path], sandbox: str, sandbox_control: httpx.Client, prefect_server: str,
+    deal_variant: Callable[..., Path],
+    sandbox: str,
+    sandbox_control: httpx.Client,
+    prefect_server: str,
     tmp_path: Path,
 ) -> None:
     deal, out = deal_variant("demo-crash", ["DA-METER", "DA-V2X"]), tmp_path / "out"
     config = yaml.safe_load((deal / "deal.yaml").read_text(encoding="utf-8"))
     config["counterparties"] = {"registry": {"url": sandbox}}  # the subprocess must meet our faulted sandbox
-    (deal / "deal.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (deal / "deal.yaml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     run(deal, out, sandbox, stages=["governance", "rights"])
     before_files, before_rows = tree_bytes(out / "demo-crash" / "rights"), count(Verification, "demo-crash")
     before_snapshots = count(RegistrySnapshot, "demo-crash")
 
     # The registry hangs, so the rights stage is mid-flight (stage running, staging folder written) when killed.
-    sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "latency",
-                                                    "delay_seconds": 60, "count": 50}).raise_for_status()
+    sandbox_control.post(
+        "/_sandbox/faults",
+        json={"path_prefix": "/registry", "mode": "latency", "delay_seconds": 60, "count": 50},
+    ).raise_for_status()
     # The Prefect deal slot is off here: the test server never reclaims a killed holder's lease, so the next
     # backend's subprocess would wait forever. This test is about the ledger; tests/ops covers slot recovery.
-    env = {**os.environ, "PREFECT_API_URL": prefect_server, "DATAABS_HTTP_TIMEOUT_SECONDS": "120",
-           "DATAABS_DEAL_SLOT": "off"}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_server,
+        "DATAABS_HTTP_TIMEOUT_SECONDS": "120",
+        "DATAABS_DEAL_SLOT": "off",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "dataabs_cli.main", "run", str(deal), "--stages", "rights", "--out", str(out)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for(lambda: states("demo-crash")["rights"] == "running", 120, "the rights stage to start")

@@ -56,8 +56,9 @@ def test_planted_personal_information_fails_governance_and_stays_masked(
     message = failure_text(failed)
     assert "DA-HOTEL" in message and "id_number" in message and "mobile" in message
     # Raw personal data never leaves the stage: not in the message, the gate file or any report file.
-    written = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (out / "demo-pii").rglob("*")
-                        if p.is_file())
+    written = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in (out / "demo-pii").rglob("*") if p.is_file()
+    )
     for value in planted:
         assert value not in message and value not in written
     assert states("demo-pii")["governance"] == "failed"
@@ -115,14 +116,19 @@ def registry_with(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
 
 def certificate_of(registry: dict[str, Any], data_asset_id: str) -> dict[str, Any]:
     """The registry certificate of a demo data asset."""
-    numbers = pd.read_csv(DEMO_DIR / "data_assets.csv", dtype=str).set_index("data_asset_id")["certificate_no"]
+    numbers = pd.read_csv(DEMO_DIR / "data_assets.csv", dtype=str).set_index("data_asset_id")[
+        "certificate_no"
+    ]
     return next(c for c in registry["certificates"] if c["certificate_no"] == numbers[data_asset_id])
 
 
 def test_registry_defects_fail_rights_naming_each_check(
     deal_variant: Callable[..., Path], sandbox: str, sandbox_control: httpx.Client, tmp_path: Path
 ) -> None:
-    deal, out = deal_variant("demo-registry", [*REGISTRY_DEFECTS, holder_data_asset("OB08")]), tmp_path / "out"
+    deal, out = (
+        deal_variant("demo-registry", [*REGISTRY_DEFECTS, holder_data_asset("OB08")]),
+        tmp_path / "out",
+    )
 
     def obligor_uscc_invalid(frame: pd.DataFrame) -> None:
         uscc = frame.loc[frame["obligor_id"] == "OB08", "uscc"].iloc[0]
@@ -137,11 +143,20 @@ def test_registry_defects_fail_rights_naming_each_check(
         certificate_of(registry, "DA-HOTEL")["holder_uscc"] = make_uscc("91330100MA2XXXXX1")
         ahead = certificate_of(registry, "DA-PARKING")
         ours = next(p for p in registry["pledges"] if p["certificate_no"] == ahead["certificate_no"])
-        registry["pledges"].append({**ours, "registration_no": "ZD2025010100009", "pledgee": "某资产管理公司",
-                                    "registered": "2025-01-01", "rank": 1})
+        registry["pledges"].append(
+            {
+                **ours,
+                "registration_no": "ZD2025010100009",
+                "pledgee": "某资产管理公司",
+                "registered": "2025-01-01",
+                "rank": 1,
+            }
+        )
         ours["rank"] = 2
 
-    sandbox_control.post("/_sandbox/seed", json={"deal_id": "demo", "registry": registry_with(defects)}).raise_for_status()
+    sandbox_control.post(
+        "/_sandbox/seed", json={"deal_id": "demo", "registry": registry_with(defects)}
+    ).raise_for_status()
     with pytest.raises(GateFailed) as failed:
         run(deal, out, sandbox, stages=["rights"])
     message = failure_text(failed)
@@ -162,8 +177,10 @@ def test_registry_faults_are_retried_then_fail_clearly_and_a_rerun_recovers(
 
     # A registry slower than the client's timeout (2 s in tests), every attempt: 1 try + 2 retries, then a failure.
     sandbox_control.delete("/_sandbox/requests")
-    sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "latency",
-                                                    "delay_seconds": 3, "count": 3}).raise_for_status()
+    sandbox_control.post(
+        "/_sandbox/faults",
+        json={"path_prefix": "/registry", "mode": "latency", "delay_seconds": 3, "count": 3},
+    ).raise_for_status()
     with pytest.raises(CounterpartyError, match="registry"):
         run(deal, out, sandbox, stages=["rights"])
     assert requests_seen() == 3
@@ -171,23 +188,26 @@ def test_registry_faults_are_retried_then_fail_clearly_and_a_rerun_recovers(
 
     # 500s on every attempt.
     sandbox_control.delete("/_sandbox/requests")
-    sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "status", "status": 500,
-                                                    "count": 3}).raise_for_status()
+    sandbox_control.post(
+        "/_sandbox/faults", json={"path_prefix": "/registry", "mode": "status", "status": 500, "count": 3}
+    ).raise_for_status()
     with pytest.raises(CounterpartyError, match="500"):
         run(deal, out, sandbox, stages=["rights"])
     assert requests_seen() == 3
 
     # Malformed JSON is not retried: it fails at once, naming what was wrong.
     sandbox_control.delete("/_sandbox/requests")
-    sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "malformed",
-                                                    "count": 1}).raise_for_status()
-    with pytest.raises(CounterpartyError, match="(?i)json"):
+    sandbox_control.post(
+        "/_sandbox/faults", json={"path_prefix": "/registry", "mode": "malformed", "count": 1}
+    ).raise_for_status()
+    with pytest.raises(CounterpartyError, match=r"(?i)json"):
         run(deal, out, sandbox, stages=["rights"])
     assert requests_seen() == 1
     assert states("demo-faults")["rights"] == "failed"
 
     # Two 500s and then a good answer: retried within the budget, the stage passes.
-    sandbox_control.post("/_sandbox/faults", json={"path_prefix": "/registry", "mode": "status", "status": 503,
-                                                    "count": 2}).raise_for_status()
+    sandbox_control.post(
+        "/_sandbox/faults", json={"path_prefix": "/registry", "mode": "status", "status": 503, "count": 2}
+    ).raise_for_status()
     run(deal, out, sandbox, stages=["rights"])
     assert states("demo-faults")["rights"] == "passed"

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.usefixtures("prefect_server", "ledger_env")
 DIMENSIONS = {"normativity", "completeness", "accuracy", "consistency", "timeliness", "accessibility", "Q"}
 
 
-def test_demo_passes_governance_and_rights(deal_variant: Callable[[str], Path], sandbox: str, tmp_path: Path) -> None:
+def test_demo_passes_governance_and_rights(
+    deal_variant: Callable[[str], Path], sandbox: str, tmp_path: Path
+) -> None:
     deal = deal_variant("demo")
     out = tmp_path / "out"
     result = run(deal, out, sandbox, stages=["governance", "rights"])
@@ -36,8 +38,14 @@ def test_demo_passes_governance_and_rights(deal_variant: Callable[[str], Path], 
     for stage in ("governance", "rights"):
         gate = json.loads((out / "demo" / "gates" / f"{stage}.json").read_text(encoding="utf-8"))
         assert gate["success"] is True and gate["failed_critical"] == 0
-    assert states("demo") == {"governance": "passed", "rights": "passed", "valuation": "pending",
-                              "enhancement": "pending", "pool": "pending", "issuance": "pending"}
+    assert states("demo") == {
+        "governance": "passed",
+        "rights": "passed",
+        "valuation": "pending",
+        "enhancement": "pending",
+        "pool": "pending",
+        "issuance": "pending",
+    }
     assert count(Verification, "demo") == 72
     assert count(RegistrySnapshot, "demo") == 16  # a certificate and a pledge search per data asset
     with session_scope(get_engine()) as session:
@@ -57,14 +65,16 @@ def test_rerun_of_one_stage_replaces_outputs_and_marks_later_stale(
     assert states("demo-rerun")["rights"] == "passed"
     assert count(Verification, "demo-rerun") == 72
     assert count(RegistrySnapshot, "demo-rerun") == 2 * snapshots  # registry answers are history: appended
-    assert not (out / "demo-rerun" / ".staging").exists() or not any((out / "demo-rerun" / ".staging").iterdir())
+    assert not (out / "demo-rerun" / ".staging").exists() or not any(
+        (out / "demo-rerun" / ".staging").iterdir()
+    )
 
 
 def test_stage_refuses_to_run_before_earlier_stages_pass(
     deal_variant: Callable[[str], Path], sandbox: str, tmp_path: Path
 ) -> None:
     deal = deal_variant("demo-order")
-    with pytest.raises(LedgerError, match="needs the earlier stages passed.*governance is pending"):
+    with pytest.raises(LedgerError, match=r"needs the earlier stages passed.*governance is pending"):
         run(deal, tmp_path / "out", sandbox, stages=["rights"])
     assert states("demo-order")["rights"] == "pending"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect
@@ -49,7 +49,9 @@ def test_migrations_upgrade_an_empty_database(ledger_url: str) -> None:
     newest = sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))[-1].read_text(encoding="utf-8")
     revision = re.search(r"^revision: str = '([^']+)'", newest, re.MULTILINE)
     assert revision is not None
-    assert current_revision(engine) == head_revision() == revision.group(1)  # the chain ends at the newest file
+    assert (
+        current_revision(engine) == head_revision() == revision.group(1)
+    )  # the chain ends at the newest file
     assert set(inspect(engine).get_table_names()) >= LEDGER_TABLES
     migrate(engine)  # idempotent
     assert current_revision(engine) == head_revision()

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.rights.rights_helpers import RightsDeal, build_deal
 
 from dataabs.sandbox.server import running_sandbox
+from tests.rights.rights_helpers import RightsDeal, build_deal
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.rights.rights_helpers import CERT_1, USCC_2, RightsDeal, failed, pledge
-
 from dataabs.rights.checks import CHECKS, VERIFICATION_COLUMNS, RightsPolicy
 from dataabs.rights.uscc import make_uscc
+from tests.rights.rights_helpers import CERT_1, USCC_2, RightsDeal, failed, pledge
 
 
 def test_a_clean_deal_passes_every_check(deal: RightsDeal) -> None:

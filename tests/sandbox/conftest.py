@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.sandbox.sandbox_helpers import DEAL, SEED, TOKEN
 
 from dataabs.connectors.registry import RegistryClient
 from dataabs.sandbox.seed import RegistrySeed
 from dataabs.sandbox.server import running_sandbox
+from tests.sandbox.sandbox_helpers import DEAL, SEED, TOKEN
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ from datetime import UTC
 
 import httpx
 import pytest
-from tests.sandbox.sandbox_helpers import CERT, HOLDER, TOKEN, arm, seen
 
 from dataabs.connectors.http import CounterpartyRejected
 from dataabs.connectors.registry import RegistryClient
 from dataabs.errors import CounterpartyError
+from tests.sandbox.sandbox_helpers import CERT, HOLDER, TOKEN, arm, seen
 
 CERT_PATH = f"/registry/v1/certificates/{CERT}"
 PLEDGES_PATH = "/registry/v1/pledges"

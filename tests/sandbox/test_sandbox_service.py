@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from tests.sandbox.sandbox_helpers import CERT, DEAL, TOKEN, arm, seed_json, seen
 
 from dataabs.errors import PackageInvalid
 from dataabs.sandbox.app import OPENAPI_PATH, openapi_text
 from dataabs.sandbox.seed import read_registry_seed
 from dataabs.sandbox.server import load_seeds, running_sandbox
+from tests.sandbox.sandbox_helpers import CERT, DEAL, TOKEN, arm, seed_json, seen
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -190,13 +190,13 @@ def test_fifo_allocates_in_order_within_groups() -> None:
     ]
 
 
-
 def test_fifo_with_no_group_on_both_sides_allocates_nothing() -> None:
     import numpy as np
 
     # Dues of asset 0 only, receipts of asset 1 only: nothing to allocate (found by hypothesis as an IndexError).
     ni, hi, amount = fifo(*(np.asarray(v, dtype=np.int64) for v in ([5, 7], [0, 0], [3], [1])))
     assert len(ni) == len(hi) == len(amount) == 0
+
 
 ASSETS = ["L01", "L02", "L05", "L09", ""]
 REFS = ["{a} 还本付息", "{a} 提前还款", "{a} 保函代偿", "{a} 数据资产处置", "往来款 {a}"]

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from tests.valuation.valuation_fixtures import Q_SUBJECT, cost_inputs, market_inputs
 
 from dataabs.valuation.cost import cost_total, delta, value_cost
 from dataabs.valuation.market import value_market
 from dataabs.valuation.model import CostSpec, MarketSpec
+from tests.valuation.valuation_fixtures import Q_SUBJECT, cost_inputs, market_inputs
 
 
 def test_cost_worked_check_is_6_31() -> None:

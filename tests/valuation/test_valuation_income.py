@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
-from tests.valuation.valuation_fixtures import BASE, income_revenue_share
 
 from dataabs.valuation.income import base_cash_flows, discount_rate, value_income
 from dataabs.valuation.model import IncomeSpec
+from tests.valuation.valuation_fixtures import BASE, income_revenue_share
 
 SPEC: TypeAdapter[Any] = TypeAdapter(IncomeSpec)
 TEN_PCT = {"risk_free": "0.10"}

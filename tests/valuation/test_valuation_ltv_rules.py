@@ -7,14 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.valuation.valuation_fixtures import (
-    Q_SUBJECT,
-    asset_spec,
-    cost_inputs,
-    income_revenue_share,
-    market_inputs,
-    worked_asset,
-)
 
 from dataabs.valuation.appraise import appraise
 from dataabs.valuation.ltv import PledgedLoan, loan_to_value, ltv_status, pledge_ltv
@@ -26,6 +18,14 @@ from dataabs.valuation.rules import (
     check_ltv,
     check_values,
     validate_asset,
+)
+from tests.valuation.valuation_fixtures import (
+    Q_SUBJECT,
+    asset_spec,
+    cost_inputs,
+    income_revenue_share,
+    market_inputs,
+    worked_asset,
 )
 
 POLICY = ValuationPolicy()

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+
+from dataabs.valuation.appraise import appraise
+from dataabs.valuation.model import AssetValuationSpec, Method, ReconciliationSpec, load_valuation
+from dataabs.valuation.reconcile import reconcile
+from dataabs.valuation.sensitivity import sensitivity_table
 from tests.valuation.valuation_fixtures import (
     Q_SUBJECT,
     asset_spec,
@@ -15,11 +20,6 @@ from tests.valuation.valuation_fixtures import (
     market_inputs,
     worked_asset,
 )
-
-from dataabs.valuation.appraise import appraise
-from dataabs.valuation.model import AssetValuationSpec, Method, ReconciliationSpec, load_valuation
-from dataabs.valuation.reconcile import reconcile
-from dataabs.valuation.sensitivity import sensitivity_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "valuation.yaml"
 VALUES: dict[Method, Decimal] = {

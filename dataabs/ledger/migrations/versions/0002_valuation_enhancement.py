@@ -24,7 +24,7 @@ MONEY = sa.Numeric(20, 2)
 RATE = sa.Numeric(12, 8)
 
 
-def _keys(table: str) -> list[sa.SchemaItem]:
+def _keys(table: str) -> list[sa.schema.SchemaItem]:
     """The deal and stage-run foreign keys and the primary key every table here carries."""
     return [
         sa.ForeignKeyConstraint(['deal_id'], ['deal.deal_id'], name=op.f(f'fk_{table}_deal_id_deal')),

@@ -31,7 +31,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _keys(table: str) -> list[sa.SchemaItem]:
+def _keys(table: str) -> list[sa.schema.SchemaItem]:
     """The deal and stage-run foreign keys and the primary key every table here carries."""
     return [
         sa.ForeignKeyConstraint(['deal_id'], ['deal.deal_id'], name=op.f(f'fk_{table}_deal_id_deal')),

@@ -32,9 +32,9 @@ INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _keys(table: str, *, period: bool = False) -> list[sa.SchemaItem]:
+def _keys(table: str, *, period: bool = False) -> list[sa.schema.SchemaItem]:
     """The deal (and period) foreign keys and the primary key of a table."""
-    keys: list[sa.SchemaItem] = [
+    keys: list[sa.schema.SchemaItem] = [
         sa.ForeignKeyConstraint(['deal_id'], ['deal.deal_id'], name=op.f(f'fk_{table}_deal_id_deal')),
         sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{table}')),
     ]
@@ -45,7 +45,7 @@ def _keys(table: str, *, period: bool = False) -> list[sa.SchemaItem]:
     return keys
 
 
-def _child(table: str) -> list[sa.SchemaItem]:
+def _child(table: str) -> list[sa.schema.SchemaItem]:
     """Columns every child of a distribution period starts with."""
     return [
         sa.Column('id', sa.Integer(), nullable=False),
