@@ -33,6 +33,13 @@ err = Console(stderr=True, soft_wrap=True)  # file paths in messages must not be
 
 STAGE_NAMES = ("governance", "rights", "valuation", "enhancement", "pool", "issuance")
 
+OutDir = Annotated[
+    Path | None, typer.Option("--out", help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
+]
+DealDirOption = Annotated[
+    Path | None, typer.Option("--deal-dir", help="The deal package (default: from the ledger).")
+]
+
 
 @contextmanager
 def operator_errors() -> Iterator[None]:
@@ -103,9 +110,7 @@ def run(
     stages: Annotated[
         str | None, typer.Option(help="Comma-separated stages to run (default: all available).")
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
-    ] = None,
+    out: OutDir = None,
     as_of: Annotated[
         str | None, typer.Option(help="As-of date YYYY-MM-DD (default: the deal's cut-off).")
     ] = None,
@@ -217,12 +222,8 @@ def service(
     reason: Annotated[
         str | None, typer.Option(help="Why the period is reopened (required with --reopen).")
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
-    ] = None,
-    deal_dir: Annotated[
-        Path | None, typer.Option(help="The deal package (default: from the ledger).")
-    ] = None,
+    out: OutDir = None,
+    deal_dir: DealDirOption = None,
 ) -> None:
     """Serve one payment period by hand: collect, reconcile, distribute, report — once per payment date."""
     from dataabs.settings import get_settings
@@ -257,12 +258,8 @@ def print_period(result: dict[str, object]) -> None:
 def close(
     deal_id: Annotated[str, typer.Argument(help="The deal id.")],
     through: Annotated[str, typer.Option(help="Serve every payment date up to this one (YYYY-MM-DD).")],
-    out: Annotated[
-        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
-    ] = None,
-    deal_dir: Annotated[
-        Path | None, typer.Option(help="The deal package (default: from the ledger).")
-    ] = None,
+    out: OutDir = None,
+    deal_dir: DealDirOption = None,
 ) -> None:
     """Catch up: serve every due payment period of a deal in order (distributed ones are skipped)."""
     from dataabs.settings import get_settings
@@ -288,12 +285,8 @@ def surveil(
     as_of: Annotated[str | None, typer.Option(help="Check date YYYY-MM-DD (default: today).")] = None,
     samples_dir: Annotated[Path | None, typer.Option(help="Refreshed samples (<data_asset_id>.csv).")] = None,
     valuation_file: Annotated[Path | None, typer.Option(help="Re-valuation inputs (valuation.yaml).")] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Report folder root (default: $DATAABS_OUT_DIR or ./out).")
-    ] = None,
-    deal_dir: Annotated[
-        Path | None, typer.Option(help="The deal package (default: from the ledger).")
-    ] = None,
+    out: OutDir = None,
+    deal_dir: DealDirOption = None,
 ) -> None:
     """Re-check a deal's data collateral (registry, quality, re-valuation) and record collateral events."""
     from dataabs.settings import get_settings
