@@ -31,6 +31,7 @@ from dataabs.ledger.models import (
 )
 from dataabs.package import load_package
 from dataabs.valuation import appraise, load_valuation
+from flows.lifecycle import lifecycle
 from flows.servicing import close_periods, servicing
 from flows.surveillance import surveillance
 from tests.flows.lifecycle_helpers import id_number
@@ -89,8 +90,9 @@ def base_deal(
     root = tmp_path_factory.mktemp("deals")
     deal = deal_copy(root, "demo-svc")
     seed_bank(sandbox, deal, scenario_seed(deal))
-    issue(deal)
     out = root / "out"
+    # Issued for real: the six lifecycle stages, whose issuance stage records the tranches servicing starts from.
+    lifecycle(deal_dir=str(deal), out_dir=str(out), counterparties={"registry": sandbox, "curve": sandbox})
     results = close_periods("demo-svc", LAST, out_dir=str(out), counterparties={"bank": sandbox})
     yield deal, out, results
 
