@@ -14,9 +14,8 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, tags
-from prefect.runtime import flow_run
 
-from tasks.deal_run import deal_slot
+from tasks.deal_run import dated_run_name, deal_slot
 from tasks.onboard import release_deal, reserve_deal
 from tasks.report import refresh_deal_report
 from tasks.servicing import (
@@ -35,17 +34,7 @@ from tasks.servicing import (
 from tasks.stage import _one_line
 
 
-def servicing_run_name() -> str:
-    """Flow run name: ``<deal>-servicing-<date>`` (the scheduled day when no date is given)."""
-    params = flow_run.parameters
-    day = params.get("payment_date")
-    if not day:
-        start = flow_run.scheduled_start_time
-        day = start.date().isoformat() if start else date.today().isoformat()
-    return f"{params.get('deal_id', 'deal')}-servicing-{day}"
-
-
-@flow(name="servicing", flow_run_name=servicing_run_name, log_prints=True)
+@flow(name="servicing", flow_run_name=dated_run_name("servicing", "payment_date"), log_prints=True)
 def servicing(
     deal_id: str,
     payment_date: date | None = None,

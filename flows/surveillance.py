@@ -12,9 +12,8 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, get_run_logger, tags
-from prefect.runtime import flow_run
 
-from tasks.deal_run import deal_slot
+from tasks.deal_run import dated_run_name, deal_slot
 from tasks.onboard import release_deal, reserve_deal
 from tasks.stage import _one_line
 from tasks.surveillance import (
@@ -29,17 +28,7 @@ from tasks.surveillance import (
 )
 
 
-def surveillance_run_name() -> str:
-    """Flow run name: ``<deal>-surveillance-<date>``."""
-    params = flow_run.parameters
-    day = params.get("as_of")
-    if not day:
-        start = flow_run.scheduled_start_time
-        day = start.date().isoformat() if start else date.today().isoformat()
-    return f"{params.get('deal_id', 'deal')}-surveillance-{day}"
-
-
-@flow(name="surveillance", flow_run_name=surveillance_run_name, log_prints=True)
+@flow(name="surveillance", flow_run_name=dated_run_name("surveillance", "as_of"), log_prints=True)
 def surveillance(
     deal_id: str,
     as_of: date | None = None,

@@ -14,8 +14,9 @@ underneath as the database-level guarantee.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from uuid import UUID
 
 from prefect import get_run_logger
@@ -27,6 +28,20 @@ from prefect.runtime import deployment, flow_run
 
 from dataabs.errors import LedgerError
 from dataabs.settings import get_settings
+
+
+def dated_run_name(kind: str, date_param: str) -> Callable[[], str]:
+    """A flow-run namer ``<deal>-<kind>-<date>``: the date parameter, else the scheduled day, else today."""
+
+    def name() -> str:
+        params = flow_run.parameters
+        day = params.get(date_param)
+        if not day:
+            start = flow_run.scheduled_start_time
+            day = start.date().isoformat() if start else date.today().isoformat()
+        return f"{params.get('deal_id', 'deal')}-{kind}-{day}"
+
+    return name
 
 
 def deal_limit_name(deal_id: str) -> str:

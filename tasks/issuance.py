@@ -46,7 +46,7 @@ from dataabs.money import round_fen, to_money
 from dataabs.package import DealPackage
 from tasks.context import StageContext
 from tasks.pool import frozen_pool, read_summary
-from tasks.stage import LedgerRows, Stage, write_csv, write_json_atomic
+from tasks.stage import LedgerRows, Stage, check_table, write_csv, write_json_atomic
 
 STRUCTURE = "structure.json"
 TERMS = "terms.json"
@@ -408,17 +408,7 @@ def reconciliation(ctx: StageContext, folder: Path) -> pd.DataFrame:
     stated = structure_pool_principal(structure)
     if stated is not None:
         checks.append(("structure pool principal = frozen pool principal", pool_principal, stated))
-    out = [
-        {
-            "check": name,
-            "expected": str(expected),
-            "actual": str(actual),
-            "passed": expected == actual,
-            "failure": None if expected == actual else f"{name}: expected {expected}, found {actual}",
-        }
-        for name, expected, actual in checks
-    ]
-    return pd.DataFrame(out, columns=["check", "expected", "actual", "passed", "failure"])
+    return check_table(checks)
 
 
 def payoff(folder: Path) -> pd.DataFrame:

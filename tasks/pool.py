@@ -30,7 +30,7 @@ from dataabs.pool.select import PoolPolicy, Selection, select_pool
 from dataabs.pool.snapshot import SUMMARY_KEYS, freeze, pool_summary
 from dataabs.pool.strats import stratify, write_csvs, write_workbook
 from tasks.context import StageContext
-from tasks.stage import LedgerRows, Stage, write_csv, write_json_atomic
+from tasks.stage import LedgerRows, Stage, check_table, write_csv, write_json_atomic
 
 SNAPSHOT = "snapshot.csv"
 SUMMARY = "summary.json"
@@ -331,17 +331,7 @@ def reconciliation(ctx: StageContext, folder: Path) -> pd.DataFrame:
             hashlib.sha256(snapshot_bytes).hexdigest(),
         ),
     ]
-    rows = [
-        {
-            "check": name,
-            "expected": str(expected),
-            "actual": str(actual),
-            "passed": expected == actual,
-            "failure": None if expected == actual else f"{name}: expected {expected}, found {actual}",
-        }
-        for name, expected, actual in checks
-    ]
-    return pd.DataFrame(rows, columns=["check", "expected", "actual", "passed", "failure"])
+    return check_table(checks)
 
 
 # --- gate, ledger, summary ------------------------------------------------------------------------------------

@@ -227,6 +227,21 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def check_table(checks: list[tuple[str, Any, Any]]) -> pd.DataFrame:
+    """A gate's reconciliation table: one row per (check, expected, actual), passed when they are equal."""
+    rows = [
+        {
+            "check": name,
+            "expected": str(expected),
+            "actual": str(actual),
+            "passed": expected == actual,
+            "failure": None if expected == actual else f"{name}: expected {expected}, found {actual}",
+        }
+        for name, expected, actual in checks
+    ]
+    return pd.DataFrame(rows, columns=["check", "expected", "actual", "passed", "failure"])
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a report CSV (UTF-8 with BOM so Excel opens Chinese text correctly)."""
     path.parent.mkdir(parents=True, exist_ok=True)
